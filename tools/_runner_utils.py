@@ -1,0 +1,52 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: config loading, scope checks, runner building."""
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+SUPPORTED_SCOPES = ('mmdet', 'mmpretrain')
+
+parse_cfg_options = DictAction
+
+
+def load_config(path, cfg_options=None):
+    """Load a config file, merge ``--cfg-options`` and check that mmdet or mmpretrain can run it.
+
+    Args:
+        path (str): config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+
+    Returns:
+        Config: the loaded config.
+    """
+    if not osp.isfile(path):
+        raise SystemExit(f'config file not found: {path}')
+    import mmsda  # noqa: F401  (applies mmsda.compat before anything is built)
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope')
+    if scope not in SUPPORTED_SCOPES:
+        raise SystemExit(f'{path}: default_scope is {scope!r}; expected one of {SUPPORTED_SCOPES} '
+                         '(inherit an mmdet:: or mmpretrain:: base config)')
+    return cfg
+
+
+def apply_common_args(cfg, config_path, work_dir=None, launcher='none'):
+    """Set the work dir (CLI > config > ``./work_dirs/<config name>``) and the launcher."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+    cfg.launcher = launcher
+
+
+def build_runner(cfg):
+    """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if cfg.get('default_scope') == 'mmdet':
+        from mmdet.utils import setup_cache_size_limit_of_dynamo
+        setup_cache_size_limit_of_dynamo()
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
