@@ -1,0 +1,123 @@
+"""Depth attention: the stage fusion of Selective Depth Attention networks (SDA-xNet).
+
+Guo et al., "SDA-xNet: Selective Depth Attention Networks for Adaptive Multi-scale Feature
+Representation". The N blocks of a stage produce pre-activation outputs ``z_1..z_N`` (same shape
+B×C×H×W, growing receptive fields). The stage output is a per-channel softmax mixture over depth::
+
+    s   = GAP(z_1 + ... + z_N)                       B×C×1×1
+    v   = ReLU(BN(Conv1x1_{C→d}(s)))                 d = max(int(C / reduction), min_channels)
+    l_i = Conv1x1_{d→C}^{(i)}(v) + b_i               one C-wide projection per block
+    a   = softmax_i(l)                               over the depth axis, per channel
+    out = a_1·z_1 + ... + a_N·z_N                    (the stage applies the final ReLU)
+
+Implementation notes. GAP is linear, so ``s`` is accumulated from per-block means without building
+``U``; the N projections are a single ``Conv2d(d, N·C)``; the weighted sum is accumulated in place
+(``addcmul_``). Only the N block outputs are kept (the weighted sum's backward needs them) — no
+B×N×C×H×W stack and no copies, unlike the reference code, which concatenates the stack block by
+block (O(N²) copying). :func:`depth_attention_reference` is that straightforward formulation, kept
+for tests and benchmarks.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmengine.model import BaseModule
+
+from mmsda.registry import MODELS
+
+
+@MODELS.register_module()
+class DepthAttentionFusion(BaseModule):
+    """Fuse the N block outputs of a stage with selective depth attention.
+
+    Args:
+        channels (int): channels C of every block output.
+        num_blocks (int): number of blocks N in the stage (≥ 1).
+        reduction (float): r in ``d = max(int(C / r), min_channels)``. Default: 16.
+        min_channels (int): L, the lower bound of the hidden width d. Default: 64.
+        norm_cfg (dict): norm layer after the squeeze conv. Default: ``dict(type='BN')``.
+        act_cfg (dict): activation after that norm. Default: ``dict(type='ReLU')``.
+        init_cfg (dict | list[dict], optional): initialization config.
+    """
+
+    def __init__(self, channels, num_blocks, reduction=16, min_channels=64,
+                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'), init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if not isinstance(reduction, (int, float)) or reduction <= 0:
+            raise ValueError(f'DepthAttentionFusion: reduction must be a number > 0, got {reduction!r}')
+        if not isinstance(min_channels, int) or min_channels < 1:
+            raise ValueError(f'DepthAttentionFusion: min_channels must be an int ≥ 1, got {min_channels!r}')
+        if not isinstance(num_blocks, int) or num_blocks < 1:
+            raise ValueError(f'DepthAttentionFusion: num_blocks must be an int ≥ 1, got {num_blocks!r}')
+        self.channels = channels
+        self.num_blocks = num_blocks
+        self.hidden_channels = max(int(channels / reduction), min_channels)
+        self.squeeze = nn.Conv2d(channels, self.hidden_channels, 1, bias=False)
+        self.norm_name, norm = build_norm_layer(norm_cfg, self.hidden_channels)
+        self.add_module(self.norm_name, norm)
+        self.act = build_activation_layer(act_cfg)
+        # The N per-block projections d→C, stacked into one conv: output channel i·C + c is
+        # block i's logit for channel c.
+        self.excite = nn.Conv2d(self.hidden_channels, num_blocks * channels, 1)
+
+    @property
+    def norm(self):
+        return getattr(self, self.norm_name)
+
+    def depth_weights(self, pooled):
+        """Attention weights over depth.
+
+        Args:
+            pooled (Tensor): B×C×1×1, the global average of the summed block outputs.
+
+        Returns:
+            Tensor: B×N×C×1×1, softmax-normalised over N.
+        """
+        hidden = self.act(self.norm(self.squeeze(pooled)))
+        logits = self.excite(hidden)
+        return logits.view(pooled.size(0), self.num_blocks, self.channels, 1, 1).softmax(dim=1)
+
+    def forward(self, zs):
+        """Fuse block outputs.
+
+        Args:
+            zs (Sequence[Tensor]): the N pre-activation block outputs, each B×C×H×W.
+
+        Returns:
+            Tensor: B×C×H×W weighted sum (before the stage's ReLU).
+        """
+        if len(zs) != self.num_blocks:
+            raise ValueError(f'DepthAttentionFusion was built for {self.num_blocks} blocks, got {len(zs)}')
+        pooled = zs[0].mean((2, 3), keepdim=True)
+        for z in zs[1:]:
+            pooled = pooled + z.mean((2, 3), keepdim=True)
+        weights = self.depth_weights(pooled)
+        out = zs[0] * weights[:, 0]
+        for i in range(1, self.num_blocks):
+            out.addcmul_(zs[i], weights[:, i])
+        return out
+
+
+def depth_attention_reference(fusion, zs):
+    """The SDA formula written out as the reference code does it (stack by concatenation).
+
+    For tests and benchmarks only: grows a B×N×C×H×W stack with ``torch.cat`` block by block, sums
+    it, and applies the N projections as N separate convolutions.
+
+    Args:
+        fusion (DepthAttentionFusion): the module whose weights are used.
+        zs (Sequence[Tensor]): N tensors B×C×H×W.
+
+    Returns:
+        Tensor: B×C×H×W, equal to ``fusion(zs)``.
+    """
+    stack = zs[0].unsqueeze(1)
+    for z in zs[1:]:
+        stack = torch.cat([stack, z.unsqueeze(1)], dim=1)
+    fused = stack.sum(dim=1)
+    hidden = fusion.act(fusion.norm(fusion.squeeze(F.adaptive_avg_pool2d(fused, 1))))
+    c = fusion.channels
+    logits = [F.conv2d(hidden, fusion.excite.weight[i * c:(i + 1) * c], fusion.excite.bias[i * c:(i + 1) * c])
+              for i in range(fusion.num_blocks)]
+    weights = torch.stack(logits, dim=1).softmax(dim=1)
+    return (stack * weights).sum(dim=1)

@@ -1,0 +1,3 @@
+from .pool_norm import PoolNormNeck
+
+__all__ = ['PoolNormNeck']

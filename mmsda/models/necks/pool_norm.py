@@ -1,0 +1,29 @@
+"""Global average pooling followed by a norm layer: the SDA-xNet classifier head's neck."""
+import torch.nn as nn
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+
+from mmsda.registry import MODELS
+
+
+@MODELS.register_module()
+class PoolNormNeck(BaseModule):
+    """GAP → BatchNorm (→ flatten), as in the SDA-xNet classifiers (GAP → BN(2048) → FC).
+
+    Args:
+        in_channels (int): channels of the backbone output.
+        norm_cfg (dict): norm config, default ``dict(type='BN1d')``.
+        init_cfg (dict | list[dict], optional): initialization config.
+    """
+
+    def __init__(self, in_channels, norm_cfg=dict(type='BN1d'), init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.norm_name, norm = build_norm_layer(norm_cfg, in_channels)
+        self.add_module(self.norm_name, norm)
+
+    def forward(self, inputs):
+        """tuple of B×C×H×W (or one tensor) → tuple of B×C."""
+        if not isinstance(inputs, tuple):
+            return getattr(self, self.norm_name)(self.gap(inputs).flatten(1))
+        return tuple(getattr(self, self.norm_name)(self.gap(x).flatten(1)) for x in inputs)

@@ -1,0 +1,73 @@
+"""DepthAttentionFusion: the efficient stage fusion equals the formula written out naively."""
+import pytest
+import torch
+
+from mmsda.models.layers import DepthAttentionFusion, depth_attention_reference
+
+
+def _inputs(n, b=2, c=64, h=5, w=7, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(b, c, h, w, generator=g, dtype=torch.float64, requires_grad=True) for _ in range(n)]
+
+
+@pytest.mark.parametrize('num_blocks', [1, 2, 5])
+@pytest.mark.parametrize('train', [True, False])
+def test_matches_reference_outputs_and_gradients(num_blocks, train):
+    torch.manual_seed(0)
+    fusion = DepthAttentionFusion(64, num_blocks, reduction=16, min_channels=8).double().train(train)
+    for p in fusion.parameters():  # non-trivial weights so the softmax is far from uniform
+        torch.nn.init.normal_(p, std=0.5)
+    zs = _inputs(num_blocks)
+    out = fusion(zs)
+    grads = torch.autograd.grad(out.square().sum(), zs + list(fusion.parameters()))
+
+    zs_ref = [z.detach().clone().requires_grad_() for z in zs]
+    ref = depth_attention_reference(fusion, zs_ref)
+    grads_ref = torch.autograd.grad(ref.square().sum(), zs_ref + list(fusion.parameters()))
+
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    for g, g_ref in zip(grads, grads_ref):
+        torch.testing.assert_close(g, g_ref, rtol=1e-5, atol=1e-5)
+
+
+def test_float32_matches_reference_within_1e5():
+    torch.manual_seed(1)
+    fusion = DepthAttentionFusion(256, 4).eval()
+    zs = [torch.randn(2, 256, 8, 8) for _ in range(4)]
+    torch.testing.assert_close(fusion(zs), depth_attention_reference(fusion, zs), rtol=1e-5, atol=1e-5)
+
+
+def test_depth_weights_are_a_softmax_over_blocks():
+    fusion = DepthAttentionFusion(32, 3, min_channels=4).eval()
+    weights = fusion.depth_weights(torch.randn(2, 32, 1, 1))
+    assert weights.shape == (2, 3, 32, 1, 1)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(2, 32, 1, 1))
+
+
+@pytest.mark.parametrize('channels,expected', [(256, 64), (512, 64), (1024, 64), (2048, 128)])
+def test_hidden_width_follows_paper(channels, expected):
+    # d = max(int(C / 16), 64): 64, 64, 64, 128 for the four ResNet stages (SDA-xNet).
+    assert DepthAttentionFusion(channels, 2).hidden_channels == expected
+
+
+def test_parameter_count_is_squeeze_bn_and_one_projection_per_block():
+    c, n, d = 256, 5, 64
+    fusion = DepthAttentionFusion(c, n)
+    expected = c * d + 2 * d + n * (d * c + c)
+    assert sum(p.numel() for p in fusion.parameters()) == expected
+
+
+@pytest.mark.parametrize('kwargs,name', [
+    (dict(reduction=0), 'reduction'), (dict(reduction=-2), 'reduction'),
+    (dict(min_channels=0), 'min_channels'), (dict(num_blocks=0), 'num_blocks')])
+def test_bad_arguments_name_the_argument(kwargs, name):
+    args = dict(channels=64, num_blocks=2)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        DepthAttentionFusion(**args)
+
+
+def test_wrong_number_of_inputs_is_reported():
+    fusion = DepthAttentionFusion(8, 3, min_channels=4)
+    with pytest.raises(ValueError, match='3 blocks, got 2'):
+        fusion([torch.randn(2, 8, 2, 2)] * 2)

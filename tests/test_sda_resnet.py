@@ -1,0 +1,168 @@
+"""SDA-ResNet backbones: shapes, options, exactness against the paper's numbers."""
+import copy
+
+import pytest
+import torch
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmsda.models.backbones import AttentionResNet, SDAResNet
+from mmsda.models.layers import DepthAttentionFusion
+
+STAGE_CHANNELS = (256, 512, 1024, 2048)
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize('depth', [26, 50, 86, 101, 152])
+def test_every_depth_gives_four_feature_maps_and_gradients(depth):
+    model = SDAResNet(depth=depth, out_indices=(0, 1, 2, 3))
+    model.init_weights()
+    x = torch.randn(2, 3, 64, 64, requires_grad=True)
+    outs = model(x)
+    assert [tuple(o.shape) for o in outs] == [(2, c, 16 // 2**i, 16 // 2**i) for i, c in enumerate(STAGE_CHANNELS)]
+    sum(o.mean() for o in outs).backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    assert all(p.grad is not None for p in model.parameters()), 'every parameter takes part'
+
+
+@pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 3), (0, 1, 2, 3)])
+def test_out_indices_select_stages(out_indices):
+    model = SDAResNet(depth=26, out_indices=out_indices).eval()
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [STAGE_CHANNELS[i] for i in out_indices]
+
+
+def test_stages_use_depth_attention_over_all_their_blocks():
+    model = SDAResNet(depth=86)
+    for i, n in enumerate((5, 6, 12, 5)):
+        fusion = getattr(model, f'layer{i + 1}').fusion
+        assert isinstance(fusion, DepthAttentionFusion) and fusion.num_blocks == n
+        assert fusion.hidden_channels == (64, 64, 64, 128)[i]
+
+
+def test_with_sda_false_is_the_same_network_without_fusion():
+    with_sda, without = SDAResNet(depth=86), SDAResNet(depth=86, with_sda=False)
+    fusion_params = sum(n_params(getattr(with_sda, f'layer{i}').fusion) for i in range(1, 5))
+    assert all(getattr(without, f'layer{i}').fusion is None for i in range(1, 5))
+    assert n_params(with_sda) - n_params(without) == fusion_params
+    # REFERENCE.md: the SDA branches are 2.78 M of SDA-ResNet-86.
+    assert abs(fusion_params / 1e6 - 2.78) < 0.01, fusion_params
+
+
+def test_grouped_3x3_convs():
+    model = SDAResNet(depth=86)
+    assert model.layer1[0].conv2.groups == 8 and model.layer4[4].conv2.groups == 8
+    assert SDAResNet(depth=50, groups=1).layer2[0].conv2.groups == 1
+
+
+@pytest.mark.parametrize('frozen_stages', [0, 1, 3])
+def test_frozen_stages_freeze_params_bn_and_fusion(frozen_stages):
+    model = SDAResNet(depth=26, frozen_stages=frozen_stages)
+    model.train()
+    frozen = [model.conv1, model.bn1] + [getattr(model, f'layer{i}') for i in range(1, frozen_stages + 1)]
+    for module in frozen:
+        assert all(not p.requires_grad for p in module.parameters())
+        assert all(not m.training for m in module.modules() if isinstance(m, _BatchNorm))
+    for i in range(frozen_stages + 1, 5):
+        layer = getattr(model, f'layer{i}')
+        assert all(p.requires_grad for p in layer.parameters())
+        assert layer.fusion.training
+
+
+def test_frozen_stage_outputs_do_not_change_in_training():
+    model = SDAResNet(depth=26, frozen_stages=1, out_indices=(0,))
+    model.init_weights()
+    x = torch.randn(2, 3, 64, 64)
+    model.eval()
+    before = model(x)[0]
+    model.train()
+    model(x)  # would update BN running stats of an unfrozen stage
+    model.eval()
+    torch.testing.assert_close(model(x)[0], before)
+
+
+def test_norm_eval_keeps_every_bn_in_eval_mode():
+    model = SDAResNet(depth=26, norm_eval=True)
+    model.train()
+    assert all(not m.training for m in model.modules() if isinstance(m, _BatchNorm))
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_with_cp_gives_identical_outputs_and_gradients():
+    torch.manual_seed(0)
+    plain = SDAResNet(depth=26, out_indices=(0, 1, 2, 3))
+    plain.init_weights()
+    cp_model = SDAResNet(depth=26, out_indices=(0, 1, 2, 3), with_cp=True)
+    cp_model.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 64, 64)
+    outs = [m.train()(x.clone().requires_grad_()) for m in (plain, cp_model)]
+    for a, b in zip(*outs):
+        torch.testing.assert_close(a, b)
+    for model, out in zip((plain, cp_model), outs):
+        sum(o.sum() for o in out).backward()
+    for (name, p), q in zip(plain.named_parameters(), cp_model.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+def test_caffe_style_puts_the_stride_on_conv1():
+    model = SDAResNet(depth=26, style='caffe')
+    assert model.layer2[0].conv1.stride == (2, 2) and model.layer2[0].conv2.stride == (1, 1)
+
+
+def test_zero_init_residual_zeroes_last_norm():
+    model = SDAResNet(depth=26, zero_init_residual=True)
+    model.init_weights()
+    assert all(float(b.bn3.weight.abs().sum()) == 0 for layer in (model.layer1, model.layer4) for b in layer.blocks)
+
+
+def test_default_init_is_kaiming_fan_out_and_unit_bn():
+    model = SDAResNet(depth=26)
+    model.init_weights()
+    assert float(model.layer1[0].bn1.weight.mean()) == 1.0
+    w = model.layer3[0].conv3.weight  # fan_out = 1024 → std = sqrt(2 / 1024)
+    assert abs(float(w.std()) - (2 / 1024) ** 0.5) < 0.003
+
+
+def test_pretrained_init_cfg_loads_a_checkpoint(tmp_path):
+    source = SDAResNet(depth=26)
+    source.init_weights()
+    path = tmp_path / 'backbone.pth'
+    torch.save({'state_dict': source.state_dict()}, path)
+    model = SDAResNet(depth=26, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    model.init_weights()
+    for (k, v), w in zip(source.state_dict().items(), model.state_dict().values()):
+        torch.testing.assert_close(v, w, msg=k)
+
+
+@pytest.mark.parametrize('kwargs,name', [
+    (dict(depth=77), 'depth'),
+    (dict(out_indices=(4,)), 'out_indices'),
+    (dict(out_indices=(-1,)), 'out_indices'),
+    (dict(frozen_stages=5), 'frozen_stages'),
+    (dict(frozen_stages=-2), 'frozen_stages'),
+    (dict(reduction=0), 'reduction'),
+    (dict(style='tf'), 'style'),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        SDAResNet(**dict(dict(depth=26), **kwargs))
+
+
+def test_attention_resnet_checks_block_type():
+    with pytest.raises(ValueError, match='NoSuchBlock'):
+        AttentionResNet(stage_blocks=(1, 1, 1, 1), block='NoSuchBlock')
+
+
+def test_state_dict_names_follow_mmdet_resnet():
+    keys = SDAResNet(depth=50, with_sda=False, groups=1).state_dict().keys()
+    from mmdet.models.backbones import ResNet
+    assert set(keys) == set(ResNet(depth=50).state_dict().keys())
+
+
+def test_deepcopy_and_eval_forward_are_deterministic():
+    model = SDAResNet(depth=26).eval()
+    clone = copy.deepcopy(model)
+    x = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(model(x)[0], clone(x)[0])
