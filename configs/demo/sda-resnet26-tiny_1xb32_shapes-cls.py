@@ -1,0 +1,56 @@
+# SDA classifier demo on the shapes classification view (one object per 64x64 image, 5 classes,
+# generated into data/shapes_cls/ on first use): a narrow SDA-ResNet-26 with the SDA-xNet head
+# (GAP -> BN -> FC), trained from scratch on the CPU.
+#   python tools/train.py configs/demo/sda-resnet26-tiny_1xb32_shapes-cls.py
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmsda'], allow_failed_imports=False)
+
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='mmsda.SDAResNet', depth=26, stem_channels=16, base_channels=16, min_channels=16,
+        out_indices=(3,)),
+    neck=dict(type='mmsda.PoolNormNeck', in_channels=512),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=5,
+        in_channels=512,
+        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, loss_weight=1.0),
+        topk=(1,)))
+
+data_preprocessor = dict(
+    num_classes=5, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+dataset_type = 'mmsda.ShapesClsDataset'
+data_root = 'data/shapes_cls'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/train.txt', data_prefix='train',
+                 generate=dict(num_per_class=100, img_size=64, seed=0), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/val.txt', data_prefix='val',
+                 generate=dict(num_per_class=20, img_size=64, seed=0), pipeline=test_pipeline))
+val_evaluator = dict(type='Accuracy', topk=(1,))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=10, eta_min=1e-4)
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(logger=dict(type='LoggerHook', interval=10), checkpoint=dict(type='CheckpointHook',
+                                                                                   interval=1, max_keep_ckpts=2))

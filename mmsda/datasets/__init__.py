@@ -1,0 +1,23 @@
+"""Datasets of the ``mmsda`` scope.
+
+The synthetic shapes generators need only numpy, PIL and pycocotools. The dataset classes need
+mmdet (:class:`ShapesCocoDataset`) or mmpretrain (:class:`ShapesClsDataset`); each is available when
+its library is installed, so the package also imports with only one of the two.
+"""
+from importlib.util import find_spec
+
+from .shapes import (SHAPES_CLASSES, ensure_shapes_cls, ensure_shapes_coco, generate_shapes_cls,
+                     generate_shapes_coco, size_range_counts)
+
+__all__ = [
+    'SHAPES_CLASSES', 'generate_shapes_coco', 'generate_shapes_cls', 'ensure_shapes_coco',
+    'ensure_shapes_cls', 'size_range_counts'
+]
+
+if find_spec('mmdet') is not None:
+    from .shapes_dataset import ShapesCocoDataset
+    __all__.append('ShapesCocoDataset')
+
+if find_spec('mmpretrain') is not None:
+    from .shapes_cls_dataset import ShapesClsDataset
+    __all__.append('ShapesClsDataset')
