@@ -16,7 +16,6 @@ no-op where the released code already works:
   ``device_ids=None`` for a CPU module (DDP rejects device ids for CPU modules). With CUDA nothing changes.
 """
 import functools
-import logging
 import pickle
 
 import numpy as np
@@ -72,7 +71,9 @@ def allow_mmengine_checkpoints():
 def _init_dist_pytorch_cpu(backend='nccl', init_backend='torch', **kwargs):
     """``mmengine.dist.utils._init_dist_pytorch`` for a machine without CUDA: gloo, no set_device."""
     if backend == 'nccl':
-        logging.getLogger('mmsda').info('CUDA is not available: using the gloo backend instead of nccl')
+        from mmengine.logging import print_log
+        print_log('mmsda.compat: CUDA is not available, using the gloo backend instead of nccl',
+                  logger='current')
         backend = 'gloo'
     if init_backend != 'torch':
         raise ValueError(f'init_backend={init_backend!r} needs CUDA; without CUDA only "torch" is supported')
