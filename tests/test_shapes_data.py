@@ -81,7 +81,7 @@ def test_ensure_keeps_existing_data_and_rejects_other_params(tmp_path, monkeypat
     def fail(*args, **kwargs):
         raise AssertionError('existing data must not be regenerated')
 
-    monkeypatch.setattr(shapes, 'generate_shapes_coco', fail)
+    monkeypatch.setattr(shapes.cache, 'generate_shapes_coco', fail)  # the name ensure_* calls
     assert ensure_shapes_coco(root, {'train': 2, 'val': 1}, img_size=64) == first
     assert os.stat(osp.join(root, 'train', '000000.png')).st_mtime_ns == stamp
     with pytest.raises(ValueError, match=r'seed=0 \(requested 5\)') as info:
@@ -106,11 +106,13 @@ def test_ensure_removes_leftovers_of_killed_runs(tmp_path):
 
 
 def test_concurrent_ensure_gives_one_valid_dataset(tmp_path):
-    # Each worker imports shapes.py on its own (no torch/mmdet import), so both start quickly.
+    # Each worker imports the shapes package on its own (no torch/mmdet import), so both start
+    # quickly; it is put in sys.modules first so that its relative imports resolve.
     script = (
         'import importlib.util, json, sys\n'
         'spec = importlib.util.spec_from_file_location("shapes", sys.argv[1])\n'
         'shapes = importlib.util.module_from_spec(spec)\n'
+        'sys.modules[spec.name] = shapes\n'
         'spec.loader.exec_module(shapes)\n'
         'summary = shapes.ensure_shapes_coco(sys.argv[2], {"train": 12}, img_size=96, seed=2)\n'
         'print(json.dumps(summary, sort_keys=True))\n')

@@ -1,0 +1,37 @@
+"""Deterministic synthetic "multi-scale shapes" data.
+
+Two views of the same kind of images, written to disk with numpy, PIL and pycocotools only:
+
+* **Detection / instance segmentation** (:func:`generate_shapes_coco`): several solid, slightly
+  shaded shapes of the :data:`SHAPES_CLASSES` per image, randomly rotated, on textured backgrounds
+  (a smooth tinted gradient, low-frequency colour noise, faint blobs and thin lines that are *not*
+  objects, pixel noise). Annotations are COCO ``instances_<split>.json`` files.
+* **Classification** (:func:`generate_shapes_cls`): one shape per image at a random scale, in the
+  folder layout and annotation-file format of mmpretrain's ``CustomDataset``.
+
+Determinism. Every image draws from its own ``numpy.random.Generator`` seeded from ``(seed, task,
+split, index)``: the same arguments give byte-identical images and annotation files (with the same
+numpy, Pillow and pycocotools versions), and any image can be regenerated on its own.
+
+:func:`ensure_shapes_coco` and :func:`ensure_shapes_cls` generate a split only when it is missing
+and are safe to call from several processes at once (distributed training).
+
+Modules: :mod:`.geometry` (shape polygons, rasterisation), :mod:`.render` (backgrounds, colours,
+painting, per-image random generators), :mod:`.placement` (object sizes and occlusion),
+:mod:`.coco` (detection images and annotations), :mod:`.classification`, :mod:`.params` (argument
+checks), :mod:`.writers` (JSON and PNG files) and :mod:`.cache` (generate-if-missing).
+"""
+from .cache import (DEFAULT_CLS_SPLITS, DEFAULT_COCO_SPLITS, ensure_shapes_cls, ensure_shapes_coco,
+                    split_from_ann_file)
+from .classification import generate_shapes_cls
+from .coco import COCO_AREA_THRESHOLDS, generate_shapes_coco, size_range_counts
+from .geometry import SHAPES_CLASSES
+from .params import FORMAT_VERSION
+from .placement import MIN_VISIBLE_AREA, SIZE_RANGES, SIZE_WEIGHTS
+
+__all__ = [
+    'SHAPES_CLASSES', 'SIZE_RANGES', 'SIZE_WEIGHTS', 'COCO_AREA_THRESHOLDS', 'MIN_VISIBLE_AREA',
+    'DEFAULT_COCO_SPLITS', 'DEFAULT_CLS_SPLITS', 'FORMAT_VERSION', 'generate_shapes_coco',
+    'generate_shapes_cls', 'ensure_shapes_coco', 'ensure_shapes_cls', 'split_from_ann_file',
+    'size_range_counts'
+]
