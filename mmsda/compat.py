@@ -43,7 +43,11 @@ def _history_buffer_getattr(obj, name):
     ``getattr(HistoryBuffer, 'min')``; nothing else may be looked up.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    if obj is HistoryBuffer and isinstance(name, str) and name in HistoryBuffer._statistics_methods:
+
+    # The built-in methods, plus any registered with HistoryBuffer.register_statistics (that registry
+    # is filled lazily, so it may still be empty in a process that only loads a checkpoint).
+    allowed = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
+    if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer statistics methods are allowed')

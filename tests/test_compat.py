@@ -76,6 +76,14 @@ def test_mmengine_checkpoint_loads_with_weights_only(mmengine_checkpoint):
     assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
 
 
+def test_mmengine_checkpoint_loads_in_a_fresh_process(mmengine_checkpoint):
+    # A process that only loads (tools/test.py) has created no HistoryBuffer before unpickling.
+    _, path = mmengine_checkpoint
+    code = f'import mmsda, torch; print(torch.load({str(path)!r}, weights_only=True)["meta"]["epoch"])'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == '1', out.stderr[-2000:]
+
+
 def test_resume_from_checkpoint_continues_training(mmengine_checkpoint):
     work_dir, _ = mmengine_checkpoint
     runner = _run_toy(work_dir, max_epochs=2, resume=True)
