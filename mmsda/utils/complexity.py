@@ -14,7 +14,7 @@ def count_params(model):
 
 
 def conv_linear_macs(model, inputs):
-    """Multiply-adds of every ``nn.Conv2d``/``nn.Conv1d``/``nn.Linear`` call in one forward pass.
+    """Multiply-adds of every convolution (also transposed) and ``nn.Linear`` call in one forward pass.
 
     Args:
         model (nn.Module): the model; called as ``model(*inputs)`` under ``torch.no_grad``.
@@ -30,13 +30,20 @@ def conv_linear_macs(model, inputs):
         kernel = module.weight[0].numel()  # in_channels / groups × kernel elements
         total += output.numel() * kernel
 
+    def transposed_conv_hook(module, args, output):
+        nonlocal total
+        # every input element is multiplied with out_channels / groups × kernel elements weights
+        total += args[0].numel() * module.weight[0].numel()
+
     def linear_hook(module, args, output):
         nonlocal total
         total += output.numel() * module.in_features
 
     handles = []
     for m in model.modules():
-        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        if isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+            handles.append(m.register_forward_hook(transposed_conv_hook))
+        elif isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
             handles.append(m.register_forward_hook(conv_hook))
         elif isinstance(m, nn.Linear):
             handles.append(m.register_forward_hook(linear_hook))
@@ -59,7 +66,8 @@ def complexity(model, input_shape=(3, 224, 224), forward=None):
             (e.g. a classifier's ``model(x, mode='tensor')``).
 
     Returns:
-        dict: ``params`` (count), ``macs`` (conv + linear), ``mmengine_flops`` (MMEngine's counter).
+        dict: ``params`` (all), ``trainable_params`` (``requires_grad``; the detector tables count
+        these: frozen stages are left out), ``macs`` (conv + linear), ``mmengine_flops`` (MMEngine).
     """
     from mmengine.analysis import get_model_complexity_info
 
@@ -67,7 +75,9 @@ def complexity(model, input_shape=(3, 224, 224), forward=None):
     wrapper = _Callable(model, forward)
     macs = conv_linear_macs(wrapper, (images,))
     info = get_model_complexity_info(wrapper, inputs=(images,), show_table=False, show_arch=False)
-    return dict(params=count_params(model), macs=macs, mmengine_flops=info['flops'])
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return dict(params=count_params(model), trainable_params=trainable, macs=macs,
+                mmengine_flops=info['flops'])
 
 
 class _Callable(nn.Module):

@@ -3,7 +3,8 @@
     python tools/analysis_tools/get_flops.py configs/sda/sda-resnet86_8xb32_in1k.py
     python tools/analysis_tools/get_flops.py configs/sda/mask-rcnn_sda-r86_fpn_1x_coco.py --shape 800 1280
 
-Prints ``params``, ``GMACs`` (conv + linear multiply-adds: the SDA-xNet tables' convention) and
+Prints ``params`` (all, and trainable: the detector tables of OpenMMLab papers count only trainable
+parameters, so frozen stages are left out), ``GMACs`` (conv + linear multiply-adds: the SDA-xNet tables' convention) and
 MMEngine's counter (also counts norms and pooling). Classifiers: the whole network on one image
 (default 224×224). Detectors: backbone + neck + heads on one image (default 800×1280, H W) with 1000
 proposals through the RoI head, the convention of mmdet's FLOP tables.
@@ -58,8 +59,8 @@ def main(argv=None):
     cfg = load_config(args.config)
     r = measure(cfg, shape)
     print(f'{osp.basename(args.config)}: input {r["shape"][0]}x{r["shape"][1]}, '
-          f'params {r["params"] / 1e6:.2f} M, GMACs (conv+linear) {r["macs"] / 1e9:.2f}, '
-          f'GFLOPs (mmengine counter) {r["mmengine_flops"] / 1e9:.2f}')
+          f'params {r["params"] / 1e6:.2f} M (trainable {r["trainable_params"] / 1e6:.2f} M), '
+          f'GMACs (conv+linear) {r["macs"] / 1e9:.2f}, GFLOPs (mmengine counter) {r["mmengine_flops"] / 1e9:.2f}')
 
 
 if __name__ == '__main__':
