@@ -92,11 +92,11 @@ def memory_child(variant, args):
     model = build(variant, args.depth).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images, labels = torch.randn(args.batch, 3, args.size, args.size), torch.randint(0, 1000, (args.batch,))
-    saved = saved_activation_bytes(model, images, labels)
-    optimizer.zero_grad(set_to_none=True)
+    # The peak is read around the first train step of this process, before anything else ran.
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     train_step(model, optimizer, images, labels)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    saved = saved_activation_bytes(model, images, labels)
     print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before)))
 
 
