@@ -1,0 +1,171 @@
+"""EPSANet and SDA-EPSANet: the PSA module, the backbone, configs and numbers."""
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from _model_zoo_helpers import build_from_config, config_files, detector_loss_and_predict, n_params
+from _multiscale_helpers import meta_classifier_counts, meta_detector_params
+from mmsda.models.backbones import EPSANet
+from mmsda.models.layers import PSAModule
+
+CONFIGS = config_files('epsanet')
+
+
+class EPSANetPSA(nn.Module):
+    """The PSA module of the public EPSANet code, written here from its formula: one SE module shared
+    by the branches, softmax over sigmoid weights, weighted branches concatenated last first."""
+
+    def __init__(self, channels, kernels=(3, 5, 7, 9), groups=(1, 4, 8, 16)):
+        super().__init__()
+        c = channels // 4
+        self.convs = nn.ModuleList(nn.Conv2d(channels, c, k, padding=k // 2, groups=g, bias=False)
+                                   for k, g in zip(kernels, groups))
+        self.fc1, self.fc2 = nn.Conv2d(c, c // 16, 1), nn.Conv2d(c // 16, c, 1)
+
+    def forward(self, x):
+        feats = [conv(x) for conv in self.convs]
+        se = [torch.sigmoid(self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(f, 1))))) for f in feats]
+        weights = torch.stack(se, dim=1).softmax(dim=1)
+        return torch.cat([f * weights[:, i] for i, f in reversed(list(enumerate(feats)))], dim=1)
+
+
+@pytest.fixture(scope='module')
+def counts():
+    names = ('epsanet50', 'epsanet86', 'sda-epsanet86')
+    return {name: meta_classifier_counts(f'configs/epsanet/{name}_8xb32_in1k.py') for name in names}
+
+
+def test_branch_weights_are_a_softmax_across_the_branches():
+    psa = PSAModule(64, 64).eval()
+    feats = torch.stack([b(torch.randn(2, 64, 8, 8)) for b in psa.branches], dim=1)
+    weights = psa.branch_weights(feats)
+    assert weights.shape == (2, 4, 16, 1, 1)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(2, 16, 1, 1))
+
+
+def test_branches_have_the_paper_kernels_groups_and_carry_the_stride():
+    psa = PSAModule(128, 128, stride=2)
+    assert [(b.kernel_size[0], b.groups, b.out_channels) for b in psa.branches] == [
+        (3, 1, 32), (5, 4, 32), (7, 8, 32), (9, 16, 32)]
+    assert psa(torch.randn(1, 128, 16, 16)).shape == (1, 128, 8, 8)
+
+
+def test_shared_se_equals_the_public_epsanet_psa():
+    ref = EPSANetPSA(256)
+    ours = PSAModule(256, 256, shared_se=True)
+    state = {f'branches.{i}.weight': conv.weight for i, conv in enumerate(ref.convs)}
+    state.update({'se.0.weight': ref.fc1.weight, 'se.0.bias': ref.fc1.bias,
+                  'se.2.weight': ref.fc2.weight, 'se.2.bias': ref.fc2.bias})
+    ours.load_state_dict(state, strict=True)
+    x = torch.randn(2, 256, 10, 10)
+    torch.testing.assert_close(ours(x), ref(x))
+
+
+def test_each_branch_has_its_own_se_module_unless_shared():
+    own, shared = PSAModule(256, 256), PSAModule(256, 256, shared_se=True)
+    assert n_params(own.se) == 4 * n_params(shared.se)
+    feats = torch.randn(1, 4, 64, 5, 5)
+    moved = feats.clone()
+    moved[:, 1] += 1  # a different branch 2 must not change what the SE of branch 1 computes
+    logits = [own.se[:3](f.mean(dim=(3, 4)).reshape(1, -1, 1, 1))[:, :64] for f in (feats, moved)]
+    torch.testing.assert_close(logits[0], logits[1])
+
+
+@pytest.mark.parametrize('kwargs,name', [
+    (dict(groups=8), 'groups'),
+    (dict(kernels=(3, 5, 7, 8)), 'kernels'),
+    (dict(kernels=(3, 5), branch_groups=(1, 4, 8)), 'branch_groups'),
+    (dict(branch_groups=(1, 4, 8, 48)), 'branch_groups'),
+    (dict(reduction=0), 'reduction'),
+])
+def test_psa_bad_arguments_raise_clear_errors(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        PSAModule(64, 64, **kwargs)
+
+
+def test_every_bottleneck_uses_psa_followed_by_bn2():
+    model = EPSANet(depth=50)
+    blocks = [b for i in range(1, 5) for b in getattr(model, f'layer{i}').blocks]
+    assert len(blocks) == 16 and all(isinstance(b.conv2, PSAModule) and b.norm2 is not None for b in blocks)
+
+
+@pytest.mark.parametrize('name,params,paper_params,macs,paper_gflops', [
+    ('epsanet50', 22_594_196, 22.59e6, 3_597_900_160, 3.60),
+    ('epsanet86', 36_669_260, 36.67e6, 5_849_828_992, 5.84),
+    ('sda-epsanet86', 39_449_292, 39.45e6, 5_852_581_504, 5.85),
+])
+def test_classifier_params_and_flops_match_the_sda_table(counts, name, params, paper_params, macs, paper_gflops):
+    measured_params, measured_macs = counts[name]
+    assert measured_params == params
+    assert abs(measured_params / paper_params - 1) < 0.005, f'{name}: SDA-xNet table {paper_params / 1e6} M'
+    assert measured_macs == macs
+    assert abs(measured_macs / 1e9 / paper_gflops - 1) < 0.005, f'{name}: SDA-xNet table {paper_gflops} GFLOPs'
+
+
+def test_shared_se_gives_the_public_epsanet50_parameter_count():
+    # EPSANet README: EPSANet-50 (small) 22.56 M; backbone + the 2048 → 1000 FC.
+    params = n_params(EPSANet(depth=50, psa_cfg=dict(shared_se=True))) + 2048 * 1000 + 1000
+    assert params == 22_561_715 and abs(params / 22.56e6 - 1) < 0.001, 'EPSANet README: 22.56 M'
+
+
+@pytest.mark.parametrize('name,params,trainable', [
+    ('faster-rcnn_epsanet86', 52_861_188, 52_543_024),
+    ('faster-rcnn_sda-epsanet86', 55_641_220, 55_223_344),
+    ('mask-rcnn_epsanet86', 55_504_468, 55_186_304),
+    ('mask-rcnn_sda-epsanet86', 58_284_500, 57_866_624),
+])
+def test_detector_parameter_counts(name, params, trainable):
+    # measured with mmdet 3.3's R-50-FPN 1x heads (80 classes); stem + stage 1 frozen
+    assert meta_detector_params(f'configs/epsanet/{name}_fpn_1x_coco.py') == (params, trainable)
+
+
+@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
+def test_backbone_builds_from_both_scopes(scope):
+    from mmengine.registry import DefaultScope
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(dict(type='mmsda.EPSANet', depth=50, with_sda=True, out_indices=(0, 1, 2, 3)))
+    assert isinstance(model, EPSANet)
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+
+
+@pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 2)])
+def test_out_indices_select_stages(out_indices):
+    outs = EPSANet(depth=50, out_indices=out_indices).eval()(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [256 * 2**i for i in out_indices]
+
+
+def test_frozen_stages_and_norm_eval():
+    model = EPSANet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
+    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
+    assert all(p.requires_grad for p in model.layer2.parameters())
+    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+
+
+@pytest.mark.parametrize('kwargs,error,name', [
+    (dict(depth=34), ValueError, 'depth'),
+    (dict(psa_cfg='pyramid'), TypeError, 'psa_cfg'),
+    (dict(stage_blocks=(1, 1, 1, 1)), TypeError, 'stage_blocks'),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        EPSANet(**kwargs)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
+def test_every_config_builds_from_its_default_scope(path):
+    with torch.device('meta'):  # building is what is tested; no weights are needed
+        model, cfg = build_from_config(path)
+    assert isinstance(model.backbone, EPSANet)
+    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+
+
+def test_faster_rcnn_trains_and_predicts():
+    # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
+    losses, predictions = detector_loss_and_predict(
+        'configs/epsanet/faster-rcnn_sda-epsanet86_fpn_1x_coco.py', depth=50)
+    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances

@@ -1,0 +1,181 @@
+"""PyConvResNet and SDA-PyConv: the pyramidal conv, the backbone, configs, numbers and converter."""
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from _model_zoo_helpers import (REPO, build_from_config, config_files, detector_loss_and_predict, load_tool,
+                                randomize, save_as_official)
+from _multiscale_helpers import meta_classifier_counts, meta_detector_params
+from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
+from mmsda.converters import convert_sda_pyconv_classifier
+from mmsda.models.backbones import PyConvResNet
+from mmsda.models.layers import PyConv
+
+CONFIGS = config_files('pyconv')
+CONVERTER = load_tool('tools/model_converters/sda_xnet_to_mmsda.py')
+
+
+@pytest.fixture(scope='module')
+def counts():
+    names = ('pyconvresnet50', 'pyconvresnet86', 'sda-pyconvresnet86')
+    return {name: meta_classifier_counts(f'configs/pyconv/{name}_8xb32_in1k.py') for name in names}
+
+
+def test_levels_split_the_output_channels_and_are_concatenated_in_order():
+    conv = PyConv(128, 128, kernels=(3, 5, 7), level_groups=(1, 4, 8), out_splits=(1, 1, 2))
+    assert conv.level_channels == (32, 32, 64)
+    x = torch.randn(1, 128, 8, 8)
+    out = conv(x)
+    torch.testing.assert_close(out[:, 64:], conv.levels[2](x))
+    torch.testing.assert_close(out[:, :32], conv.levels[0](x))
+
+
+@pytest.mark.parametrize('stage,kernels,groups,channels', [
+    (1, (3, 5, 7, 9), (1, 4, 8, 16), (16, 16, 16, 16)),
+    (2, (3, 5, 7), (1, 4, 8), (32, 32, 64)),
+    (3, (3, 5), (1, 4), (128, 128)),
+    (4, (3, ), (1, ), (512, )),
+])
+def test_each_stage_has_the_papers_pyramid(stage, kernels, groups, channels):
+    model = PyConvResNet(depth=50)
+    for block in getattr(model, f'layer{stage}').blocks:
+        conv = block.conv2
+        assert isinstance(conv, PyConv) and conv.level_channels == channels
+        assert tuple(c.kernel_size[0] for c in conv.levels) == kernels
+        assert tuple(c.groups for c in conv.levels) == groups
+
+
+def test_stem_has_no_pool_and_every_stage_downsamples_with_a_max_pool_shortcut():
+    model = PyConvResNet(depth=50, out_indices=(0, 1, 2, 3))
+    assert model.maxpool is None
+    for i in range(1, 5):
+        first = getattr(model, f'layer{i}')[0]
+        pool, conv = first.downsample[0], first.downsample[1]
+        assert isinstance(pool, nn.MaxPool2d) and (pool.kernel_size, pool.stride, pool.padding) == (3, 2, 1)
+        assert conv.kernel_size == (1, 1) and conv.stride == (1, 1)
+        assert first.conv2.levels[0].stride == (2, 2)
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [tuple(o.shape[1:]) for o in outs] == [(256, 16, 16), (512, 8, 8), (1024, 4, 4), (2048, 2, 2)]
+
+
+@pytest.mark.parametrize('kwargs,name', [
+    (dict(groups=4), 'groups'),
+    (dict(kernels=(3, 6), level_groups=(1, 4)), 'kernels'),
+    (dict(out_splits=(1, 1, 1)), 'out_splits'),
+    (dict(kernels=(3, 5), level_groups=(1, 4), out_splits=(1, 2)), 'out_splits'),
+    (dict(level_groups=(1, 4, 8, 32)), 'level_groups'),
+])
+def test_pyconv_bad_arguments_raise_clear_errors(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        PyConv(64, 64, **kwargs)
+
+
+@pytest.mark.parametrize('name,params,paper_params,macs,paper_gflops', [
+    ('pyconvresnet50', 24_847_720, 24.85e6, 3_820_441_600, 3.88),
+    ('pyconvresnet86', 40_551_144, 40.55e6, 6_218_854_400, 6.22),
+    ('sda-pyconvresnet86', 43_331_176, 43.33e6, 6_221_606_912, 6.22),
+])
+def test_classifier_params_and_flops_match_the_sda_table(counts, name, params, paper_params, macs, paper_gflops):
+    measured_params, measured_macs = counts[name]
+    assert measured_params == params
+    assert abs(measured_params / paper_params - 1) < 0.005, f'{name}: SDA-xNet table {paper_params / 1e6} M'
+    assert measured_macs == macs
+    # PyConv-50: 3.82 G conv + linear vs the table's 3.88 G (from the PyConv paper, which counts more
+    # than conv + linear); the -86 rows are the SDA authors' own counts and match.
+    tolerance = 0.02 if name == 'pyconvresnet50' else 0.005
+    assert abs(measured_macs / 1e9 / paper_gflops - 1) < tolerance, f'{name}: SDA-xNet table {paper_gflops} G'
+
+
+@pytest.mark.parametrize('name,params,trainable', [
+    ('faster-rcnn_pyconv86', 56_743_072, 56_425_888),
+    ('faster-rcnn_sda-pyconv86', 59_523_104, 59_106_208),
+    ('mask-rcnn_pyconv86', 59_386_352, 59_069_168),
+    ('mask-rcnn_sda-pyconv86', 62_166_384, 61_749_488),
+])
+def test_detector_parameter_counts(name, params, trainable):
+    # measured with mmdet 3.3's R-50-FPN 1x heads (80 classes); stem + stage 1 frozen
+    assert meta_detector_params(f'configs/pyconv/{name}_fpn_1x_coco.py') == (params, trainable)
+
+
+@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
+def test_backbone_builds_from_both_scopes(scope):
+    from mmengine.registry import DefaultScope
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(dict(type='mmsda.PyConvResNet', depth=50, with_sda=True, out_indices=(1, 3)))
+    assert isinstance(model, PyConvResNet)
+    assert [tuple(o.shape) for o in model.eval()(torch.randn(1, 3, 64, 64))] == [(1, 512, 8, 8), (1, 2048, 2, 2)]
+
+
+def test_frozen_stages_and_norm_eval():
+    model = PyConvResNet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
+    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
+    assert all(p.requires_grad for p in model.layer2.parameters())
+    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+
+
+@pytest.mark.parametrize('kwargs,error,name', [
+    (dict(depth=26), ValueError, 'depth'),
+    (dict(strides=(1, 2, 2, 2)), TypeError, 'strides'),
+    (dict(shortcut='conv'), TypeError, 'shortcut'),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        PyConvResNet(**kwargs)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
+def test_every_config_builds_from_its_default_scope(path):
+    with torch.device('meta'):  # building is what is tested; no weights are needed
+        model, cfg = build_from_config(path)
+    assert isinstance(model.backbone, PyConvResNet)
+    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+
+
+def test_faster_rcnn_trains_and_predicts():
+    # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
+    losses, predictions = detector_loss_and_predict(
+        'configs/pyconv/faster-rcnn_sda-pyconv86_fpn_1x_coco.py', depth=50)
+    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
+
+
+@pytest.fixture(scope='module')
+def official_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp('official') / 'sda_pyconv50.pth'
+    model = randomize(OfficialSDANet('pyconv'))
+    save_as_official(nn.DataParallel(model), path, 'resnet_pyconv_at', OFFICIAL_CLASSES)
+    return model, path
+
+
+def test_official_classifier_converts_loads_strict_and_gives_the_same_logits(official_file, tmp_path):
+    official, path = official_file
+    out = tmp_path / 'converted.pth'
+    CONVERTER.main(['--arch', 'sda-pyconv', str(path), str(out)])
+    cfg = Config.fromfile(f'{REPO}/configs/pyconv/sda-pyconvresnet86_8xb32_in1k.py')
+    cfg.model.backbone.depth = 50
+    cfg.model.head.num_classes = 10
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    classifier = MODELS.build(cfg.model).eval()
+    classifier.load_state_dict(torch.load(out, weights_only=True)['state_dict'], strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(classifier(x, mode='tensor'), official(x), rtol=1e-5, atol=1e-5)
+
+
+def test_pyconv_levels_are_renamed_in_every_stage(official_file):
+    converted = convert_sda_pyconv_classifier(official_file[0].state_dict())
+    assert converted['backbone.layer1.0.conv2.levels.3.weight'].shape == (16, 4, 9, 9)
+    assert converted['backbone.layer4.2.conv2.levels.0.weight'].shape == (512, 512, 3, 3)
+    assert not any('conv2_' in k for k in converted)
+
+
+def test_there_is_no_detector_converter_for_sda_pyconv(tmp_path):
+    src = tmp_path / 'det.pth'
+    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(1)}}, src)
+    with pytest.raises(SystemExit, match='no det converter for --arch sda-pyconv'):
+        CONVERTER.main(['--arch', 'sda-pyconv', str(src), str(tmp_path / 'out.pth')])
