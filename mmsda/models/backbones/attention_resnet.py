@@ -41,7 +41,9 @@ class AttentionResNet(BaseModule):
         stage_block_cfgs (Sequence[dict], optional): per-stage overrides merged into ``block``
             (e.g. the per-stage kernels of PyConv).
         attention (dict, optional): block attention config (e.g. ``dict(type='SELayer')``), passed to
-            every block as ``attention``.
+            every block as ``attention``. An attention class with ``uses_context = True`` (DCANet) is
+            also given ``context_channels``: the previous block's output channels, None for the first
+            block (the stem hands no context).
         fusion (dict, optional): stage fusion config, e.g. ``dict(type='DepthAttentionFusion',
             reduction=16, min_channels=64)``; built per stage with ``channels`` and ``num_blocks``.
             None: the stage returns its last block's activation (plain ResNet).
@@ -107,6 +109,7 @@ class AttentionResNet(BaseModule):
 
         self.res_layers = []
         channels = stem_channels
+        context_channels = None  # the stem hands no attention context to the first block
         for i, num_blocks in enumerate(stage_blocks):
             block_cfg = dict(block, **(stage_block_cfgs[i] if stage_block_cfgs else {}))
             block_cls = self._block_class(block_cfg)
@@ -120,7 +123,9 @@ class AttentionResNet(BaseModule):
                 blocks.append(build_module(
                     block_cfg, in_channels=channels if j == 0 else out_channels, out_channels=out_channels,
                     stride=stride, dilation=dilations[i], downsample=downsample, style=style,
-                    attention=attention, conv_cfg=conv_cfg, norm_cfg=norm_cfg))
+                    attention=self._block_attention(attention, context_channels), conv_cfg=conv_cfg,
+                    norm_cfg=norm_cfg))
+                context_channels = out_channels
             stage_fusion = None
             if fusion is not None:
                 stage_fusion = build_module(dict(dict(norm_cfg=norm_cfg), **fusion),
@@ -140,6 +145,17 @@ class AttentionResNet(BaseModule):
             raise ValueError(f'block type {block_cfg["type"]!r} is not a registered mmsda block '
                              '(a block class needs an "expansion" attribute)')
         return block_cls
+
+    @staticmethod
+    def _block_attention(attention, context_channels):
+        """The attention config of one block; a context-using one is told the context's width."""
+        if attention is None:
+            return None
+        with MODELS.switch_scope_and_registry('mmsda') as registry:
+            cls = attention['type'] if isinstance(attention['type'], type) else registry.get(attention['type'])
+        if getattr(cls, 'uses_context', False):
+            return dict(attention, context_channels=context_channels)
+        return attention
 
     @property
     def norm1(self):

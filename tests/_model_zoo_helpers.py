@@ -1,0 +1,148 @@
+"""What the SKNet / SA-Net / DCANet / ResNeSt tests share: building configs, counting, detector runs."""
+import glob
+import importlib.util
+import os
+import sys
+import types
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def config_files(family):
+    """Every config file of ``configs/<family>/``."""
+    return sorted(glob.glob(os.path.join(REPO, 'configs', family, '*.py')))
+
+
+def _fewer_proposals(cfg):
+    """Fewer proposals and sampled RoIs: the same code paths at a fraction of the CPU time."""
+    train, test = cfg.model.get('train_cfg') or {}, cfg.model.get('test_cfg') or {}
+    if 'rpn_proposal' in train:
+        train['rpn_proposal'].update(nms_pre=200, max_per_img=64)
+    rcnn = train.get('rcnn')
+    for stage in (rcnn if isinstance(rcnn, list) else [rcnn] if rcnn else []):
+        stage['sampler']['num'] = 32
+    if 'rpn' in test:
+        test['rpn'].update(nms_pre=200, max_per_img=32)
+    elif 'nms_pre' in test:
+        test['nms_pre'] = 200
+
+
+def build_from_config(path, small_detector=False, **backbone):
+    """Build ``cfg.model`` from its default scope, without any pretrained weights.
+
+    Args:
+        path (str): config file (absolute, or relative to the repository).
+        small_detector (bool): cut the proposals and sampled RoIs of a detector (for fast tests).
+        **backbone: overrides of ``cfg.model.backbone``.
+
+    Returns:
+        tuple[nn.Module, Config]: the model (not initialised) and the config.
+    """
+    cfg = Config.fromfile(os.path.join(REPO, path))
+    cfg.model.backbone.update(backbone)
+    cfg.model.backbone.pop('init_cfg', None)
+    if small_detector:
+        _fewer_proposals(cfg)
+    init_default_scope(cfg.default_scope)
+    registry = importlib.import_module(f'{cfg.default_scope}.registry').MODELS
+    return registry.build(cfg.model), cfg
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def classifier_counts(path):
+    """Parameters and conv + linear MACs (224², the papers' FLOPs) of a classifier config."""
+    from mmsda.utils.complexity import conv_linear_macs
+    model, _ = build_from_config(path)
+    macs = conv_linear_macs(_TensorMode(model.eval()), (torch.randn(1, 3, 224, 224),))
+    return n_params(model), macs
+
+
+class _TensorMode(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x, mode='tensor')
+
+
+def detector_loss_and_predict(path, size=128, **backbone):
+    """One training loss (with backward, 2 images) and one prediction (1 image) of a detector config.
+
+    Returns:
+        tuple[dict, list]: the losses and the predicted data samples.
+    """
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+
+    torch.manual_seed(0)
+    model, _ = build_from_config(path, small_detector=True, **backbone)  # PyTorch's default init
+    sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size), scale_factor=(1., 1.),
+                                         pad_shape=(size, size), batch_input_shape=(size, size)))
+    boxes = torch.tensor([[8., 12., 70., 90.], [40., 30., 120., 110.]])
+    gt = InstanceData(bboxes=boxes, labels=torch.tensor([1, 5]))
+    if 'mask' in os.path.basename(path):
+        masks = np.zeros((2, size, size), dtype=np.uint8)
+        for mask, (x1, y1, x2, y2) in zip(masks, boxes.int().tolist()):
+            mask[y1:y2, x1:x2] = 1
+        gt.masks = BitmapMasks(masks, size, size)
+    sample.gt_instances = gt
+    image = torch.randint(0, 256, (3, size, size), dtype=torch.uint8)
+    model.train()
+    # two images: attention layers that batch-normalise pooled vectors (SK, split attention) need > 1
+    batch = dict(inputs=[image, image.flip(-1)], data_samples=[sample, sample.clone()])
+    data = model.data_preprocessor(batch, training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(v) for v in losses.values())
+    total.backward()
+    model.eval()
+    with torch.no_grad():
+        data = model.data_preprocessor(dict(inputs=[image], data_samples=[sample]), training=False)
+        predictions = model.predict(data['inputs'], data['data_samples'])
+    return losses, predictions
+
+
+def load_tool(relative_path):
+    """Import a script under ``tools/`` as a module (to call its ``main(argv)`` in-process)."""
+    path = os.path.join(REPO, relative_path)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def save_as_official(obj, path, module_name, classes):
+    """``torch.save`` with ``classes`` pretending to live in the authors' module ``module_name``,
+    which does not exist at load time (as in a real official checkpoint)."""
+    module = types.ModuleType(module_name)
+    saved = [(cls, cls.__module__) for cls in classes]
+    for cls in classes:
+        cls.__module__ = module_name
+        setattr(module, cls.__name__, cls)
+    sys.modules[module_name] = module
+    try:
+        torch.save(obj, path)
+    finally:
+        del sys.modules[module_name]
+        for cls, name in saved:
+            cls.__module__ = name
+
+
+def randomize(model):
+    """Random weights and BN statistics (so that a wrong key mapping shows in the outputs)."""
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if t.dtype.is_floating_point:
+                t.copy_(torch.rand(t.shape, generator=g) + 0.5 if 'running_var' in name
+                        else torch.randn(t.shape, generator=g) * 0.1)
+    return model.eval()

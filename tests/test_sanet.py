@@ -1,0 +1,194 @@
+"""SA-Net: the shuffle attention layer, SA-Net-50/101, configs, numbers and the official-weight converter."""
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from _model_zoo_helpers import (build_from_config, classifier_counts, config_files, detector_loss_and_predict,
+                                load_tool, n_params, randomize)
+from mmsda.converters import convert_sanet_classifier
+from mmsda.models.backbones import SANet
+from mmsda.models.layers import ShuffleAttention, channel_shuffle
+
+CONFIGS = config_files('sanet')
+
+
+@pytest.fixture(scope='module')
+def counts():
+    return {name: classifier_counts(f'configs/sanet/{name}_8xb32_in1k.py') for name in ('sanet50', 'sanet101')}
+
+
+def test_gates_start_at_sigmoid_of_one():
+    # w = 0, b = 1: both gates are σ(1) whatever the input, so the layer scales and shuffles.
+    sa = ShuffleAttention(256, groups=8)
+    x = torch.randn(2, 256, 6, 6)
+    torch.testing.assert_close(sa(x), channel_shuffle(x, 2) * torch.sigmoid(torch.tensor(1.)))
+
+
+def test_backbone_init_keeps_the_paper_init_of_the_gates():
+    init_cfgs = [None, [dict(type='Kaiming', layer='Conv2d'),
+                        dict(type='Constant', val=0.5, layer=['_BatchNorm', 'GroupNorm'])]]
+    for init_cfg in init_cfgs:
+        model = SANet(depth=50, init_cfg=init_cfg)
+        model.init_weights()
+        for sa in (m for m in model.modules() if isinstance(m, ShuffleAttention)):
+            assert float(sa.channel_weight.abs().sum() + sa.spatial_weight.abs().sum()) == 0, 'paper: w init 0'
+            assert bool((sa.channel_bias == 1).all() and (sa.spatial_bias == 1).all()), 'paper: b init 1'
+
+
+def test_channel_shuffle_interleaves_the_two_halves():
+    x = torch.arange(8.).view(1, 8, 1, 1)
+    assert channel_shuffle(x, 2).flatten().tolist() == [0, 4, 1, 5, 2, 6, 3, 7]
+
+
+def test_channel_half_uses_gap_and_spatial_half_uses_group_norm():
+    sa = ShuffleAttention(4, groups=1)
+    with torch.no_grad():
+        sa.channel_weight.fill_(2.), sa.channel_bias.fill_(0.), sa.spatial_weight.fill_(3.), sa.spatial_bias.fill_(0.)
+    x = torch.randn(1, 4, 5, 5)
+    x0, x1 = x[:, :2], x[:, 2:]
+    expected = torch.cat([x0 * torch.sigmoid(2 * x0.mean((2, 3), keepdim=True)),
+                          x1 * torch.sigmoid(3 * F.group_norm(x1, 2))], dim=1)
+    torch.testing.assert_close(sa(x), channel_shuffle(expected, 2))
+
+
+def test_three_c_over_g_parameters_per_block():
+    from mmdet.models.backbones import ResNet
+    extra = n_params(SANet(depth=50)) - n_params(ResNet(depth=50))
+    assert extra == sum(3 * c // 64 for c, n in zip((256, 512, 1024, 2048), (3, 4, 6, 3)) for _ in range(n))
+
+
+@pytest.mark.parametrize('name,params,paper_params,macs,paper_gflops', [
+    ('sanet50', 25_557_740, 25.56e6, 4_089_184_256, 4.09),
+    ('sanet101', 44_550_684, 44.55e6, 7_801_405_440, None),
+])
+def test_classifier_params_and_flops_match_the_paper(counts, name, params, paper_params, macs, paper_gflops):
+    measured_params, measured_macs = counts[name]
+    assert measured_params == params
+    assert abs(measured_params / paper_params - 1) < 0.001, f'{name}: paper {paper_params / 1e6} M'
+    assert measured_macs == macs
+    if paper_gflops is not None:
+        assert abs(measured_macs / 1e9 / paper_gflops - 1) < 0.005, f'{name}: paper {paper_gflops} GFLOPs'
+
+
+@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
+def test_backbone_builds_from_both_scopes(scope):
+    from mmengine.registry import DefaultScope
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(dict(type='mmsda.SANet', depth=50, out_indices=(0, 1, 2, 3)))
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+
+
+def test_frozen_stages_freeze_the_attention_too():
+    model = SANet(depth=50, frozen_stages=2).train()
+    frozen = (model.conv1, model.layer1, model.layer2)
+    assert not any(p.requires_grad for m in frozen for p in m.parameters())
+    assert not any(m.training for m in model.layer2.modules() if isinstance(m, (_BatchNorm, nn.GroupNorm)))
+    assert all(p.requires_grad for p in model.layer3.parameters())
+
+
+@pytest.mark.parametrize('kwargs,name', [(dict(depth=18), 'depth'), (dict(sa_groups=48), 'in_channels')])
+def test_bad_arguments_raise_clear_errors(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        SANet(**kwargs)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
+def test_every_config_builds_from_its_default_scope(path):
+    model, cfg = build_from_config(path)
+    assert type(model.backbone).__name__ == 'SANet'
+    assert cfg.model.backbone.depth in (50, 101)
+
+
+def test_mask_rcnn_trains_and_predicts():
+    losses, predictions = detector_loss_and_predict('configs/sanet/mask-rcnn_sanet50_fpn_1x_coco.py')
+    assert 'loss_mask' in losses and torch.isfinite(losses['loss_mask'])
+    assert len(predictions) == 1 and 'masks' in predictions[0].pred_instances
+
+
+# --- the official layout (wofmanaf/SA-Net models/sa_resnet.py), restated here for the converter test ---
+
+class OfficialSALayer(nn.Module):
+    def __init__(self, channel, groups=64):
+        super().__init__()
+        self.groups = groups
+        self.cweight = nn.Parameter(torch.zeros(1, channel // (2 * groups), 1, 1))
+        self.cbias = nn.Parameter(torch.ones(1, channel // (2 * groups), 1, 1))
+        self.sweight = nn.Parameter(torch.zeros(1, channel // (2 * groups), 1, 1))
+        self.sbias = nn.Parameter(torch.ones(1, channel // (2 * groups), 1, 1))
+        self.gn = nn.GroupNorm(channel // (2 * groups), channel // (2 * groups))
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        x0, x1 = x.reshape(b * self.groups, -1, h, w).chunk(2, dim=1)
+        xn = x0 * torch.sigmoid(self.cweight * F.adaptive_avg_pool2d(x0, 1) + self.cbias)
+        xs = x1 * torch.sigmoid(self.sweight * self.gn(x1) + self.sbias)
+        out = torch.cat([xn, xs], dim=1).reshape(b, -1, h, w)
+        return out.reshape(b, 2, -1, h, w).permute(0, 2, 1, 3, 4).reshape(b, -1, h, w)
+
+
+class OfficialSABottleneck(nn.Module):
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.sa = OfficialSALayer(planes * 4)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.sa(self.bn3(self.conv3(out)))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class OfficialSAResNet(nn.Module):
+    def __init__(self, layers=(3, 4, 6, 3), num_classes=1000):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        inplanes = 64
+        for i, n in enumerate(layers):
+            planes, stride = 64 * 2**i, 1 if i == 0 else 2
+            downsample = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False),
+                                       nn.BatchNorm2d(planes * 4))
+            blocks = [OfficialSABottleneck(inplanes, planes, stride, downsample)]
+            blocks += [OfficialSABottleneck(planes * 4, planes) for _ in range(n - 1)]
+            setattr(self, f'layer{i + 1}', nn.Sequential(*blocks))
+            inplanes = planes * 4
+        self.fc = nn.Linear(2048, num_classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        for i in range(1, 5):
+            x = getattr(self, f'layer{i}')(x)
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def test_official_checkpoint_converts_to_a_strict_load_with_the_same_logits(tmp_path):
+    official = randomize(OfficialSAResNet())
+    src, dst = tmp_path / 'sa_resnet50.pth.tar', tmp_path / 'sanet50_in1k.pth'
+    checkpoint = {'epoch': 90, 'arch': 'sa_resnet50', 'state_dict': nn.DataParallel(official).state_dict()}
+    torch.save(checkpoint, src)  # the released main.py saves the DataParallel state dict
+    load_tool('tools/model_converters/sanet_to_mmsda.py').main([str(src), str(dst)])
+    classifier, _ = build_from_config('configs/sanet/sanet50_8xb32_in1k.py')
+    classifier.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(classifier.eval()(x, mode='tensor'), official(x), rtol=1e-5, atol=1e-5)
+
+
+def test_converter_names_the_attention_parameters():
+    converted = convert_sanet_classifier(OfficialSAResNet(layers=(1, 1, 1, 1)).state_dict())
+    assert 'backbone.layer1.0.attention.channel_weight' in converted
+    assert 'backbone.layer4.0.attention.norm.weight' in converted and 'head.fc.weight' in converted
+    assert math.prod(converted['backbone.layer1.0.attention.spatial_bias'].shape) == 256 // 128

@@ -1,0 +1,131 @@
+"""SKNet: the Selective Kernel unit, SKNet-50/101, their configs and their numbers."""
+import pytest
+import torch
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from _model_zoo_helpers import build_from_config, classifier_counts, config_files, detector_loss_and_predict, n_params
+from mmsda.models.backbones import SKNet
+from mmsda.models.layers import SKConv
+
+CONFIGS = config_files('sknet')
+
+
+def timm_keys_to_ours(state_dict):
+    renames = (('paths.', 'branches.'), ('attn.fc_reduce.', 'fc_reduce.'), ('attn.bn.', 'bn.'),
+               ('attn.fc_select.', 'fc_select.'))
+    out = {}
+    for key, value in state_dict.items():
+        for old, new in renames:
+            if key.startswith(old):
+                key = new + key[len(old):]
+        out[key] = value
+    return out
+
+
+@pytest.fixture(scope='module')
+def counts():
+    return {name: classifier_counts(f'configs/sknet/{name}_8xb32_in1k.py') for name in ('sknet50', 'sknet101')}
+
+
+def test_branch_weights_are_a_softmax_over_the_branches():
+    sk = SKConv(64, 64, groups=32).eval()
+    feats = torch.stack([b(torch.randn(2, 64, 8, 8)) for b in sk.branches], dim=1)
+    weights = sk.branch_weights(feats)
+    assert weights.shape == (2, 2, 64, 1, 1)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(2, 64, 1, 1))
+    assert ((weights > 0) & (weights < 1)).all()
+
+
+def test_branches_are_grouped_3x3_with_dilation_1_and_2_and_carry_the_stride():
+    sk = SKConv(128, 128, stride=2, groups=32)
+    convs = [b.conv for b in sk.branches]
+    assert [c.kernel_size for c in convs] == [(3, 3), (3, 3)]
+    assert [c.dilation for c in convs] == [(1, 1), (2, 2)], 'paper: the 5x5 branch is a 3x3 with dilation 2'
+    assert all(c.stride == (2, 2) and c.groups == 32 for c in convs)
+    assert sk(torch.randn(2, 128, 16, 16)).shape == (2, 128, 8, 8)
+
+
+@pytest.mark.parametrize('channels,hidden', [(128, 32), (512, 32), (1024, 64)])
+def test_fuse_width_is_max_of_c_over_16_and_32(channels, hidden):
+    assert SKConv(channels, channels).hidden_channels == hidden
+
+
+@pytest.mark.parametrize('stride', [1, 2])
+def test_sk_unit_equals_timm_selective_kernel(stride):
+    from timm.layers import SelectiveKernel
+    ref = SelectiveKernel(256, 256, stride=stride, groups=32, rd_ratio=1 / 16, rd_divisor=32, split_input=False)
+    ours = SKConv(256, 256, stride=stride, groups=32)
+    assert n_params(ours) == n_params(ref)
+    ours.load_state_dict(timm_keys_to_ours(ref.state_dict()), strict=True)
+    x = torch.randn(2, 256, 14, 14)
+    torch.testing.assert_close(ours.eval()(x), ref.eval()(x))
+
+
+def test_every_bottleneck_uses_an_sk_unit_in_a_resnext_32x4d_layout():
+    model = SKNet(depth=50)
+    blocks = [b for i in range(1, 5) for b in getattr(model, f'layer{i}').blocks]
+    assert len(blocks) == 16 and all(isinstance(b.conv2, SKConv) and b.norm2 is None for b in blocks)
+    assert [getattr(model, f'layer{i}')[0].mid_channels for i in range(1, 5)] == [128, 256, 512, 1024]
+
+
+def test_sknet50_has_the_parameters_of_timm_skresnext50(counts):
+    import timm
+    assert counts['sknet50'][0] == n_params(timm.create_model('skresnext50_32x4d'))
+
+
+@pytest.mark.parametrize('name,params,paper_params,macs,paper_gflops', [
+    ('sknet50', 27_479_784, 27.5e6, 4_462_710_784, 4.47),
+    ('sknet101', 48_736_040, 48.9e6, 8_448_724_992, 8.46),
+])
+def test_classifier_params_and_flops_match_the_paper(counts, name, params, paper_params, macs, paper_gflops):
+    measured_params, measured_macs = counts[name]
+    assert measured_params == params
+    assert abs(measured_params / paper_params - 1) < 0.005, f'{name}: paper {paper_params / 1e6} M'
+    assert measured_macs == macs
+    assert abs(measured_macs / 1e9 / paper_gflops - 1) < 0.005, f'{name}: paper {paper_gflops} GFLOPs'
+
+
+@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
+def test_backbone_builds_from_both_scopes(scope):
+    from mmengine.registry import DefaultScope
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(dict(type='mmsda.SKNet', depth=50, out_indices=(0, 1, 2, 3)))
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+
+
+def test_frozen_stages_and_norm_eval():
+    model = SKNet(depth=50, frozen_stages=1, norm_eval=True).train()
+    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
+    assert all(p.requires_grad for p in model.layer2.parameters())
+    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+
+
+def test_with_sda_fuses_every_stage():
+    model = SKNet(depth=50, with_sda=True)
+    assert all(getattr(model, f'layer{i}').fusion is not None for i in range(1, 5))
+
+
+@pytest.mark.parametrize('kwargs,error,name', [
+    (dict(depth=34), ValueError, 'depth'),
+    (dict(sk_cfg='wide'), TypeError, 'sk_cfg'),
+    (dict(sk_cfg=dict(num_branches=1)), ValueError, 'num_branches'),
+    (dict(sk_cfg=dict(reduction=0)), ValueError, 'reduction'),
+])
+def test_bad_arguments_raise_clear_errors(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        SKNet(**kwargs)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
+def test_every_config_builds_from_its_default_scope(path):
+    model, cfg = build_from_config(path)
+    assert type(model.backbone).__name__ == 'SKNet'
+    assert cfg.model.backbone.depth in (50, 101)
+
+
+def test_faster_rcnn_trains_and_predicts():
+    losses, predictions = detector_loss_and_predict('configs/sknet/faster-rcnn_sknet50_fpn_1x_coco.py')
+    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
