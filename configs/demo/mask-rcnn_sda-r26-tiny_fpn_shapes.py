@@ -1,8 +1,8 @@
 # The main CPU demo: Mask R-CNN (FPN) with a small SDA-ResNet-26 backbone, trained from scratch on the
 # synthetic shapes data (generated into data/shapes/ on first use), evaluated with COCO bbox + segm mAP.
 #   python tools/train.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py
-#   python tools/test.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py work_dirs/mask-rcnn_sda-r26-tiny_fpn_shapes/epoch_N.pth
-# Sized for 2 CPU cores (~8 min): narrow backbone (base width 16), 64-channel FPN and heads, fewer
+#   python tools/test.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py work_dirs/mask-rcnn_sda-r26-tiny_fpn_shapes/epoch_4.pth
+# Sized for 2 CPU cores (~7 min): narrow backbone (base width 16), 64-channel FPN and heads, fewer
 # proposals and RoIs than the COCO config. No pretrained weights exist for it, hence from scratch.
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',

@@ -14,7 +14,6 @@ for backward (exact; unique storages).
 """
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -87,15 +86,21 @@ def saved_activation_bytes(model, images, labels):
     return sum(seen.values())
 
 
+def peak_rss_kb():
+    """VmHWM: the peak resident set of this process image (unlike ru_maxrss, reset by exec)."""
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f if line.startswith('VmHWM:'))
+
+
 def memory_child(variant, args):
     """Runs in a subprocess: prints the memory figures of one train step as JSON."""
     model = build(variant, args.depth).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images, labels = torch.randn(args.batch, 3, args.size, args.size), torch.randint(0, 1000, (args.batch,))
     # The peak is read around the first train step of this process, before anything else ran.
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kb()
     train_step(model, optimizer, images, labels)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kb()
     saved = saved_activation_bytes(model, images, labels)
     print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before)))
 
