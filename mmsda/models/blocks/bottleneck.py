@@ -22,14 +22,14 @@ Plug-in points of this bottleneck (timm's split between the two attention famili
 """
 import torch.nn as nn
 from mmcv.cnn import build_conv_layer, build_norm_layer
-from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
 from ..builder import build_module
+from .base import ResidualBlock
 
 
 @MODELS.register_module()
-class Bottleneck(BaseModule):
+class Bottleneck(ResidualBlock):
     """1×1 → 3×3 (grouped, strided) → 1×1 bottleneck; returns the pre-activation output.
 
     Args:
@@ -86,26 +86,13 @@ class Bottleneck(BaseModule):
         self.conv3 = build_conv_layer(conv_cfg, mid, out_channels, 1, bias=False)
         self.norm3_name, norm3 = build_norm_layer(norm_cfg, out_channels, postfix=3)
         self.add_module(self.norm3_name, norm3)
-        self.attention = None if attention is None else build_module(attention, in_channels=out_channels)
-        self.uses_context = getattr(self.attention, 'uses_context', False)
+        self._init_attention(attention, out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
 
     @property
-    def norm1(self):
-        return getattr(self, self.norm1_name)
-
-    @property
     def norm2(self):
         return None if self.norm2_name is None else getattr(self, self.norm2_name)
-
-    @property
-    def norm3(self):
-        return getattr(self, self.norm3_name)
-
-    @property
-    def last_norm(self):
-        return self.norm3
 
     def forward(self, x, context=None):
         """B×C_in×H×W → pre-activation B×C_out×H/s×W/s (and the context, if ``uses_context``)."""
@@ -114,11 +101,4 @@ class Bottleneck(BaseModule):
         if not self.conv2_has_norm_act:
             out = self.relu(self.norm2(out))
         out = self.norm3(self.conv3(out))
-        if self.uses_context:
-            out, context = self.attention(out, context)
-        elif self.attention is not None:
-            out = self.attention(out)
-        identity = x if self.downsample is None else self.downsample(x)
-        if self.uses_context:
-            return out + identity, context
-        return out + identity
+        return self._residual(out, x, context)

@@ -7,14 +7,13 @@ import math
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_conv_layer, build_norm_layer
-from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
-from ..builder import build_module
+from .base import ResidualBlock
 
 
 @MODELS.register_module()
-class Bottle2neck(BaseModule):
+class Bottle2neck(ResidualBlock):
     """1×1 → hierarchical 3×3 convs over ``scales`` channel splits → 1×1; returns the pre-activation.
 
     The 1×1 conv gives ``scales`` splits of ``w = floor(planes · base_width / base_channels)``
@@ -80,22 +79,9 @@ class Bottle2neck(BaseModule):
         self.conv3 = build_conv_layer(conv_cfg, width * scales, out_channels, 1, bias=False)
         self.norm3_name, norm3 = build_norm_layer(norm_cfg, out_channels, postfix=3)
         self.add_module(self.norm3_name, norm3)
-        self.attention = None if attention is None else build_module(attention, in_channels=out_channels)
-        self.uses_context = getattr(self.attention, 'uses_context', False)
+        self._init_attention(attention, out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
-
-    @property
-    def norm1(self):
-        return getattr(self, self.norm1_name)
-
-    @property
-    def norm3(self):
-        return getattr(self, self.norm3_name)
-
-    @property
-    def last_norm(self):
-        return self.norm3
 
     def multi_scale(self, x):
         """The hierarchical 3×3 convs: B×s·w×H×W → B×s·w×H/s×W/s."""
@@ -111,11 +97,4 @@ class Bottle2neck(BaseModule):
         """B×C_in×H×W → pre-activation B×C_out×H/s×W/s (and the context, if ``uses_context``)."""
         out = self.relu(self.norm1(self.conv1(x)))
         out = self.norm3(self.conv3(self.multi_scale(out)))
-        if self.uses_context:
-            out, context = self.attention(out, context)
-        elif self.attention is not None:
-            out = self.attention(out)
-        identity = x if self.downsample is None else self.downsample(x)
-        if self.uses_context:
-            return out + identity, context
-        return out + identity
+        return self._residual(out, x, context)
