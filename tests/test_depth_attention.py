@@ -71,3 +71,40 @@ def test_wrong_number_of_inputs_is_reported():
     fusion = DepthAttentionFusion(8, 3, min_channels=4)
     with pytest.raises(ValueError, match='3 blocks, got 2'):
         fusion([torch.randn(2, 8, 2, 2)] * 2)
+
+
+@pytest.mark.parametrize('grad', [True, False])
+def test_given_pooled_sum_and_inplace_give_the_same_output(grad):
+    torch.manual_seed(2)
+    fusion = DepthAttentionFusion(32, 3, min_channels=4).eval()
+    zs = [torch.randn(2, 32, 4, 4) for _ in range(3)]
+    expected = depth_attention_reference(fusion, zs)
+    pooled = sum(fusion.pool(z) for z in zs)
+    copies = [z.clone() for z in zs]
+    with torch.set_grad_enabled(grad):
+        out = fusion(copies, pooled, inplace=True)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+    # in place only without autograd: with autograd the backward still needs every input unchanged
+    assert (out.data_ptr() == copies[0].data_ptr()) is (not grad)
+
+
+def test_inputs_are_left_alone_unless_given_away():
+    fusion = DepthAttentionFusion(16, 2, min_channels=4).eval()
+    zs = [torch.randn(1, 16, 3, 3) for _ in range(2)]
+    before = [z.clone() for z in zs]
+    with torch.no_grad():
+        fusion(zs)
+    for z, b in zip(zs, before):
+        assert torch.equal(z, b)
+
+
+def test_weighted_sum_backward_passes_gradcheck():
+    from mmsda.models.layers.depth_attention import _DepthWeightedSum
+    g = torch.Generator().manual_seed(3)
+    weights = torch.rand(2, 3, 4, 1, 1, generator=g, dtype=torch.float64, requires_grad=True)
+    zs = [torch.randn(2, 4, 3, 2, generator=g, dtype=torch.float64, requires_grad=True) for _ in range(3)]
+    assert torch.autograd.gradcheck(_DepthWeightedSum.apply, (weights, *zs))
+    # inputs that need no gradient get none
+    out = _DepthWeightedSum.apply(weights.detach(), zs[0], zs[1].detach(), zs[2])
+    grads = torch.autograd.grad(out.sum(), [zs[0], zs[2]])
+    torch.testing.assert_close(grads[0], weights[:, 0].detach().expand_as(zs[0]))

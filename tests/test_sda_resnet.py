@@ -166,3 +166,19 @@ def test_deepcopy_and_eval_forward_are_deterministic():
     clone = copy.deepcopy(model)
     x = torch.randn(1, 3, 64, 64)
     torch.testing.assert_close(model(x)[0], clone(x)[0])
+
+
+@pytest.mark.parametrize('mode', ['no_grad', 'inference_mode'])
+def test_inference_path_gives_the_autograd_path_outputs(mode):
+    # Without autograd the stages reuse one activation buffer and fuse in place; every returned
+    # feature map (including those that feed the next stage) must be unchanged by that.
+    torch.manual_seed(0)
+    model = SDAResNet(depth=26, out_indices=(0, 1, 2, 3), base_channels=16, stem_channels=16,
+                      min_channels=8).eval()
+    x = torch.randn(2, 3, 64, 64)
+    expected = [f.detach() for f in model(x)]
+    with getattr(torch, mode)():
+        outs = model(x)
+    assert len({f.data_ptr() for f in outs}) == 4
+    for out, ref in zip(outs, expected):
+        torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)

@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark_sda.py [--batch 8] [--size 224] [--iters 5] [--depth 86]
 
-All variants run in this process, interleaved round by round, and the median per variant is printed:
+All variants run in this process, interleaved round by round (so a slow spell of a shared machine hits
+all of them), and the median and the fastest round per variant are printed:
 * ``no-sda``   SDA-ResNet without the fusion (the stage returns its last block's activation);
 * ``sda``      mmsda's fusion (running GAP sums, one grouped projection, in-place weighted sum);
 * ``naive``    the same weights, fused by stacking the block outputs with repeated ``torch.cat`` as
@@ -109,7 +110,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--size', type=int, default=224)
-    parser.add_argument('--iters', type=int, default=5, help='timed rounds (after one warm-up round)')
+    parser.add_argument('--iters', type=int, default=10, help='timed rounds (after one warm-up round)')
     parser.add_argument('--depth', type=int, default=86)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch default)')
     parser.add_argument('--memory-child', choices=VARIANTS, help=argparse.SUPPRESS)
@@ -143,16 +144,19 @@ def main(argv=None):
                              capture_output=True, text=True, check=True)
         memory[v] = json.loads(out.stdout.strip().splitlines()[-1])
 
-    base_train = statistics.median(times[('no-sda', 'train')])
-    base_infer = statistics.median(times[('no-sda', 'infer')])
     print(f'SDA-ResNet-{args.depth}, batch {args.batch}, {args.size}x{args.size}, CPU, '
-          f'{torch.get_num_threads()} threads, median of {args.iters} rounds')
-    print(f'{"variant":8s} {"train step s":>13s} {"vs no-sda":>10s} {"inference s":>12s} {"vs no-sda":>10s} '
-          f'{"saved activations MB":>21s} {"peak RSS growth MB":>19s}')
+          f'{torch.get_num_threads()} threads, {args.iters} rounds')
+    print(f'{"variant":8s} {"statistic":9s} {"train step s":>13s} {"vs no-sda":>10s} {"inference s":>12s} '
+          f'{"vs no-sda":>10s}')
+    for name, stat in (('median', statistics.median), ('fastest', min)):
+        base_train, base_infer = stat(times[('no-sda', 'train')]), stat(times[('no-sda', 'infer')])
+        for v in VARIANTS:
+            t, i = stat(times[(v, 'train')]), stat(times[(v, 'infer')])
+            print(f'{v:8s} {name:9s} {t:13.3f} {100 * (t / base_train - 1):+9.1f}% {i:12.3f} '
+                  f'{100 * (i / base_infer - 1):+9.1f}%')
+    print(f'{"variant":8s} {"saved activations MB":>21s} {"peak RSS growth MB":>19s}')
     for v in VARIANTS:
-        t, i = statistics.median(times[(v, 'train')]), statistics.median(times[(v, 'infer')])
-        print(f'{v:8s} {t:13.3f} {100 * (t / base_train - 1):+9.1f}% {i:12.3f} {100 * (i / base_infer - 1):+9.1f}% '
-              f'{memory[v]["saved_bytes"] / 2**20:21.1f} {memory[v]["rss_growth_kb"] / 1024:19.1f}')
+        print(f'{v:8s} {memory[v]["saved_bytes"] / 2**20:21.1f} {memory[v]["rss_growth_kb"] / 1024:19.1f}')
 
 
 if __name__ == '__main__':

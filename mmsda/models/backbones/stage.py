@@ -1,4 +1,5 @@
 """A residual stage: N blocks, a ReLU between them, and an optional fusion of all block outputs."""
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
@@ -10,9 +11,11 @@ class ResStage(BaseModule):
 
     Without fusion this is a plain ResNet stage: ``x_i = ReLU(z_i)`` and the output is ``x_N``. With a
     fusion (e.g. :class:`~mmsda.models.layers.DepthAttentionFusion`) every ``z_i`` is kept and the
-    output is ``ReLU(fusion([z_1, ..., z_N]))``. Blocks are registered as ``0, 1, ...`` so parameter
-    names match mmdet/mmpretrain/torchvision ResNets (``layer1.0.conv1.weight``). If any block
-    ``uses_context`` (see the block contract), the stage is called as ``stage(x, context)`` and returns
+    output is ``ReLU(fusion([z_1, ..., z_N]))``. A fusion that defines ``pool(z)`` is called as
+    ``fusion(zs, pool(z_1) + ... + pool(z_N), inplace=True)``, each ``pool`` taken right after its
+    block and ``zs`` given away. Blocks are registered as ``0, 1, ...`` so parameter names match
+    mmdet/mmpretrain/torchvision ResNets (``layer1.0.conv1.weight``). If any block ``uses_context``
+    (see the block contract), the stage is called as ``stage(x, context)`` and returns
     ``(x, context)``.
 
     Args:
@@ -50,18 +53,33 @@ class ResStage(BaseModule):
 
     def forward(self, x, context=None):
         keep = self.fusion is not None
-        outputs = []
-        for block in self.blocks:
+        # A fusion may summarise each block output as soon as it exists (``pool``), while the output
+        # is still in the cache, instead of re-reading all N outputs at the end.
+        pool = getattr(self.fusion, 'pool', None) if keep else None
+        # Without autograd the activations can go to one reused buffer (never the stage input: the
+        # caller may keep it as a feature map).
+        reuse = keep and not torch.is_grad_enabled()
+        outputs, pooled, buffer = [], None, None
+        last = self.num_blocks - 1
+        for i, block in enumerate(self.blocks):
             if getattr(block, 'uses_context', False):
                 z, context = self._run_block(block, x, context)
             else:
                 z = self._run_block(block, x)
             if keep:
                 outputs.append(z)
-            # z must survive for the fusion, so the ReLU is only in place in a plain stage.
-            x = F.relu(z, inplace=not keep)
+                if pool is not None:
+                    pooled = pool(z) if pooled is None else pooled + pool(z)
+                if i == last:  # the fusion replaces the last activation: nothing reads it
+                    break
+            if reuse and buffer is not None and buffer.shape == z.shape:
+                x = torch.clamp_min(z, 0, out=buffer)
+            else:
+                # z must survive for the fusion, so the ReLU is only in place in a plain stage.
+                x = buffer = F.relu(z, inplace=not keep)
         if keep:
-            x = F.relu(self.fusion(outputs), inplace=True)
+            fused = self.fusion(outputs, pooled, inplace=True) if pool is not None else self.fusion(outputs)
+            x = F.relu(fused, inplace=True)
         return (x, context) if self.uses_context else x
 
 

@@ -10,7 +10,7 @@ B×C×H×W, growing receptive fields). The stage output is a per-channel softmax
     a   = softmax_i(l)                               over the depth axis, per channel
     out = a_1·z_1 + ... + a_N·z_N                    (the stage applies the final ReLU)
 
-Implementation notes. GAP is linear, so ``s`` is accumulated from per-block means without building
+Implementation notes. GAP is linear, so ``s`` is accumulated from per-block spatial sums without building
 ``U``; the N projections are a single ``Conv2d(d, N·C)``; the weighted sum is accumulated in place
 (``addcmul_``). Only the N block outputs are kept (the weighted sum's backward needs them) — no
 B×N×C×H×W stack and no copies, unlike the reference code, which concatenates the stack block by
@@ -20,6 +20,7 @@ for tests and benchmarks.
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
@@ -77,25 +78,71 @@ class DepthAttentionFusion(BaseModule):
         logits = self.excite(hidden)
         return logits.view(pooled.size(0), self.num_blocks, self.channels, 1, 1).softmax(dim=1)
 
-    def forward(self, zs):
+    @staticmethod
+    def pool(z):
+        """Spatial sum of one block output (B×C×1×1); the fusion needs the sum over blocks.
+
+        A sum, not a mean: the 1/(H·W) is applied once to the small pooled tensor, so the backward of
+        each block's pooling is a broadcast view instead of a materialised B×C×H×W division.
+        """
+        return z.sum((2, 3), keepdim=True)
+
+    def forward(self, zs, pooled=None, inplace=False):
         """Fuse block outputs.
 
         Args:
             zs (Sequence[Tensor]): the N pre-activation block outputs, each B×C×H×W.
+            pooled (Tensor, optional): ``pool(z_1) + ... + pool(z_N)`` if the caller has it already
+                (a stage accumulates it block by block, while each output is still in the cache).
+            inplace (bool): the caller no longer needs ``zs``: when autograd is off, the result is
+                written into ``zs[0]`` instead of a new tensor. Default: False.
 
         Returns:
             Tensor: B×C×H×W weighted sum (before the stage's ReLU).
         """
         if len(zs) != self.num_blocks:
             raise ValueError(f'DepthAttentionFusion was built for {self.num_blocks} blocks, got {len(zs)}')
-        pooled = zs[0].mean((2, 3), keepdim=True)
-        for z in zs[1:]:
-            pooled = pooled + z.mean((2, 3), keepdim=True)
-        weights = self.depth_weights(pooled)
-        out = zs[0] * weights[:, 0]
-        for i in range(1, self.num_blocks):
-            out.addcmul_(zs[i], weights[:, i])
-        return out
+        if pooled is None:
+            pooled = self.pool(zs[0])
+            for z in zs[1:]:
+                pooled = pooled + self.pool(z)
+        weights = self.depth_weights(pooled / (zs[0].size(2) * zs[0].size(3)))
+        if torch.is_grad_enabled():
+            return _DepthWeightedSum.apply(weights, *zs)
+        return _weighted_sum(weights, zs, inplace)
+
+
+def _weighted_sum(weights, zs, inplace=False):
+    """``Σ_i weights[:, i] ⊙ zs[i]``, accumulated in one output (in ``zs[0]`` if ``inplace``)."""
+    out = zs[0].mul_(weights[:, 0]) if inplace else zs[0] * weights[:, 0]
+    for i in range(1, len(zs)):
+        out.addcmul_(zs[i], weights[:, i])
+    return out
+
+
+class _DepthWeightedSum(torch.autograd.Function):
+    """The weighted sum over depth with a lean backward.
+
+    Autograd's own backward of the ``addcmul_`` chain materialises ``grad ⊙ z_i`` (a B×C×H×W tensor per
+    block) only to sum it over H×W for the weight gradient; here that sum is a batched dot product
+    (no temporary), and each ``grad_z_i = grad ⊙ w_i`` is written once.
+    """
+
+    @staticmethod
+    def forward(ctx, weights, *zs):
+        ctx.save_for_backward(weights, *zs)
+        return _weighted_sum(weights, zs)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        weights, *zs = ctx.saved_tensors
+        grad_weights = None
+        if ctx.needs_input_grad[0]:
+            grad_weights = torch.stack([torch.einsum('bchw,bchw->bc', grad, z) for z in zs], dim=1)
+            grad_weights = grad_weights.view_as(weights)
+        grad_zs = [grad * weights[:, i] if ctx.needs_input_grad[i + 1] else None for i in range(len(zs))]
+        return (grad_weights, *grad_zs)
 
 
 def depth_attention_reference(fusion, zs):
