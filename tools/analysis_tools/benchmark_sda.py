@@ -154,6 +154,13 @@ def main(argv=None):
             t, i = stat(times[(v, 'train')]), stat(times[(v, 'infer')])
             print(f'{v:8s} {name:9s} {t:13.3f} {100 * (t / base_train - 1):+9.1f}% {i:12.3f} '
                   f'{100 * (i / base_infer - 1):+9.1f}%')
+    # Paired: each round's variants ran back to back, so a round's ratio cancels slow spells that
+    # affect whole rounds.
+    for v in VARIANTS[1:]:
+        ratios = [100 * (statistics.median([a / b for a, b in zip(times[(v, kind)], times[('no-sda', kind)])]) - 1)
+                  for kind in ('train', 'infer')]
+        print(f'{v:8s} {"paired":9s} {"":13s} {ratios[0]:+9.1f}% {"":12s} {ratios[1]:+9.1f}%  '
+              '(median of per-round ratios)')
     print(f'{"variant":8s} {"saved activations MB":>21s} {"peak RSS growth MB":>19s}')
     for v in VARIANTS:
         print(f'{v:8s} {memory[v]["saved_bytes"] / 2**20:21.1f} {memory[v]["rss_growth_kb"] / 1024:19.1f}')
