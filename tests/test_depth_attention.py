@@ -108,3 +108,16 @@ def test_weighted_sum_backward_passes_gradcheck():
     out = _DepthWeightedSum.apply(weights.detach(), zs[0], zs[1].detach(), zs[2])
     grads = torch.autograd.grad(out.sum(), [zs[0], zs[2]])
     torch.testing.assert_close(grads[0], weights[:, 0].detach().expand_as(zs[0]))
+
+
+def test_half_precision_pooling_does_not_overflow():
+    # 10 x 300 x 300 = 900k > float16's 65504: a float16 sum would be inf
+    fusion = DepthAttentionFusion(4, 2, min_channels=2).eval().to(torch.bfloat16)
+    zs = [torch.full((1, 4, 300, 300), 10., dtype=torch.float16) for _ in range(2)]
+    pooled = fusion.pool(zs[0]) + fusion.pool(zs[1])
+    assert pooled.dtype == torch.float32 and torch.isfinite(pooled).all()
+    zs = [z.to(torch.bfloat16) for z in zs]
+    with torch.no_grad():
+        out = fusion(zs)
+    assert out.dtype == torch.bfloat16 and torch.isfinite(out).all()
+    torch.testing.assert_close(out.float(), torch.full_like(out.float(), 10.))

@@ -83,9 +83,11 @@ class DepthAttentionFusion(BaseModule):
         """Spatial sum of one block output (B×C×1×1); the fusion needs the sum over blocks.
 
         A sum, not a mean: the 1/(H·W) is applied once to the small pooled tensor, so the backward of
-        each block's pooling is a broadcast view instead of a materialised B×C×H×W division.
+        each block's pooling is a broadcast view instead of a materialised B×C×H×W division. Half
+        precision inputs are summed into float32 (a float16 sum over a large map overflows).
         """
-        return z.sum((2, 3), keepdim=True)
+        dtype = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+        return z.sum((2, 3), keepdim=True, dtype=dtype)
 
     def forward(self, zs, pooled=None, inplace=False):
         """Fuse block outputs.
@@ -106,7 +108,8 @@ class DepthAttentionFusion(BaseModule):
             pooled = self.pool(zs[0])
             for z in zs[1:]:
                 pooled = pooled + self.pool(z)
-        weights = self.depth_weights(pooled / (zs[0].size(2) * zs[0].size(3)))
+        mean = (pooled / (zs[0].size(2) * zs[0].size(3))).to(zs[0].dtype)
+        weights = self.depth_weights(mean)
         if torch.is_grad_enabled():
             return _DepthWeightedSum.apply(weights, *zs)
         return _weighted_sum(weights, zs, inplace)
