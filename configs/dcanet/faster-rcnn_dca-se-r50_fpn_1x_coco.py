@@ -1,20 +1,5 @@
-# Faster R-CNN with a DCA-SE-ResNet-50 backbone: the stock R-50-FPN 1x COCO settings (stem + stage 1
-# frozen with their attentions, BN in eval mode), ImageNet-pretrained. Make the pretrained file from
-# the official checkpoint with
-#   python tools/model_converters/dcanet_to_mmsda.py dca_se_resnet50.pth.tar checkpoints/dca-se-resnet50_in1k.pth
-_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
-custom_imports = dict(imports=['mmsda'], allow_failed_imports=False)
+# Faster R-CNN with a DCA-SE-ResNet-50 backbone: the stock R-50-FPN 1x COCO settings with the backbone of
+# _base_/dca-se-r50_det-backbone.py (frozen stem + stage 1, BN in eval mode, ImageNet-pretrained).
+_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py', './_base_/dca-se-r50_det-backbone.py']
 
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmsda.DCAResNet',
-        depth=50,
-        attention_type='se',
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/dca-se-resnet50_in1k.pth', prefix='backbone.')),
-    neck=dict(in_channels=[256, 512, 1024, 2048]))
+model = dict(backbone={{_base_.dca_se_r50_backbone}}, neck=dict(in_channels=[256, 512, 1024, 2048]))
