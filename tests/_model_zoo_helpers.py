@@ -53,6 +53,44 @@ def build_from_config(path, small_detector=False, **backbone):
     return registry.build(cfg.model), cfg
 
 
+#: Output shapes of a ResNet-50-like backbone with out_indices (0, 1, 2, 3) on a 64x64 image.
+RESNET_SHAPES_64 = [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+
+
+def build_in_scope(scope, **cfg):
+    """Build a model config through the ``MODELS`` registry of ``scope`` ('mmdet' or 'mmpretrain')."""
+    from mmengine.registry import DefaultScope
+    registry = importlib.import_module(f'{scope}.registry').MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        return registry.build(cfg)
+
+
+def output_shapes(backbone, size=64):
+    """Shapes of the feature maps of ``backbone`` (in eval mode) on one ``size``x``size`` image."""
+    return [tuple(o.shape) for o in backbone.eval()(torch.randn(1, 3, size, size))]
+
+
+def assert_stem_and_stage1_frozen_with_bn_in_eval(model):
+    """``frozen_stages=1, norm_eval=True`` in train mode: stem + stage 1 frozen, stage 2 trains, BN in eval."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
+    assert all(p.requires_grad for p in model.layer2.parameters())
+    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+
+
+def assert_config_builds_with_its_sda_flag(path, backbone_class):
+    """A config builds (on the meta device) with ``backbone_class``, with SDA iff its name says 'sda-'."""
+    with torch.device('meta'):  # building is what is tested; no weights are needed
+        model, _ = build_from_config(path)
+    assert isinstance(model.backbone, backbone_class)
+    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+
+
+def assert_losses_finite(losses):
+    """Every loss (a tensor or a list of tensors) of a detector is finite."""
+    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+
+
 def n_params(module):
     return sum(p.numel() for p in module.parameters())
 

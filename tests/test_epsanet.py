@@ -3,9 +3,10 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from _model_zoo_helpers import build_from_config, config_files, detector_loss_and_predict, n_params
+from _model_zoo_helpers import (RESNET_SHAPES_64, assert_config_builds_with_its_sda_flag, assert_losses_finite,
+                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_in_scope,
+                                config_files, detector_loss_and_predict, n_params, output_shapes)
 from _multiscale_helpers import meta_classifier_counts, meta_detector_params
 from mmsda.models.backbones import EPSANet
 from mmsda.models.layers import PSAModule
@@ -123,13 +124,9 @@ def test_detector_parameter_counts(name, params, trainable):
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
 def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.EPSANet', depth=50, with_sda=True, out_indices=(0, 1, 2, 3)))
+    model = build_in_scope(scope, type='mmsda.EPSANet', depth=50, with_sda=True, out_indices=(0, 1, 2, 3))
     assert isinstance(model, EPSANet)
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+    assert output_shapes(model) == RESNET_SHAPES_64
 
 
 @pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 2)])
@@ -140,9 +137,7 @@ def test_out_indices_select_stages(out_indices):
 
 def test_frozen_stages_and_norm_eval():
     model = EPSANet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
-    assert all(p.requires_grad for p in model.layer2.parameters())
-    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
 
 
 @pytest.mark.parametrize('kwargs,error,name', [
@@ -157,15 +152,12 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, name):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
 def test_every_config_builds_from_its_default_scope(path):
-    with torch.device('meta'):  # building is what is tested; no weights are needed
-        model, cfg = build_from_config(path)
-    assert isinstance(model.backbone, EPSANet)
-    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+    assert_config_builds_with_its_sda_flag(path, EPSANet)
 
 
 def test_faster_rcnn_trains_and_predicts():
     # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
     losses, predictions = detector_loss_and_predict(
         'configs/epsanet/faster-rcnn_sda-epsanet86_fpn_1x_coco.py', depth=50)
-    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert_losses_finite(losses)
     assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances

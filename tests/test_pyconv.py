@@ -4,10 +4,11 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from _model_zoo_helpers import (REPO, build_from_config, config_files, detector_loss_and_predict, load_tool,
-                                randomize, save_as_official)
+from _model_zoo_helpers import (REPO, assert_config_builds_with_its_sda_flag, assert_losses_finite,
+                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_in_scope,
+                                config_files, detector_loss_and_predict, load_tool, output_shapes, randomize,
+                                save_as_official)
 from _multiscale_helpers import meta_classifier_counts, meta_detector_params
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
 from mmsda.converters import convert_sda_pyconv_classifier
@@ -102,19 +103,14 @@ def test_detector_parameter_counts(name, params, trainable):
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
 def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.PyConvResNet', depth=50, with_sda=True, out_indices=(1, 3)))
+    model = build_in_scope(scope, type='mmsda.PyConvResNet', depth=50, with_sda=True, out_indices=(1, 3))
     assert isinstance(model, PyConvResNet)
-    assert [tuple(o.shape) for o in model.eval()(torch.randn(1, 3, 64, 64))] == [(1, 512, 8, 8), (1, 2048, 2, 2)]
+    assert output_shapes(model) == [(1, 512, 8, 8), (1, 2048, 2, 2)]
 
 
 def test_frozen_stages_and_norm_eval():
     model = PyConvResNet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
-    assert all(p.requires_grad for p in model.layer2.parameters())
-    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
 
 
 @pytest.mark.parametrize('kwargs,error,name', [
@@ -129,17 +125,14 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, name):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
 def test_every_config_builds_from_its_default_scope(path):
-    with torch.device('meta'):  # building is what is tested; no weights are needed
-        model, cfg = build_from_config(path)
-    assert isinstance(model.backbone, PyConvResNet)
-    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+    assert_config_builds_with_its_sda_flag(path, PyConvResNet)
 
 
 def test_faster_rcnn_trains_and_predicts():
     # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
     losses, predictions = detector_loss_and_predict(
         'configs/pyconv/faster-rcnn_sda-pyconv86_fpn_1x_coco.py', depth=50)
-    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert_losses_finite(losses)
     assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
 
 

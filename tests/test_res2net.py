@@ -5,9 +5,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from _model_zoo_helpers import (REPO, build_from_config, config_files, detector_loss_and_predict, load_tool, randomize,
+from _model_zoo_helpers import (REPO, RESNET_SHAPES_64, assert_config_builds_with_its_sda_flag, assert_losses_finite,
+                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_from_config, build_in_scope,
+                                config_files, detector_loss_and_predict, load_tool, output_shapes, randomize,
                                 save_as_official)
 from _multiscale_helpers import meta_classifier_counts, meta_detector_params
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
@@ -112,13 +113,9 @@ def test_sda_res2net86_detectors_match_the_sda_table_in_trainable_parameters(nam
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
 def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.Res2Net', depth=50, with_sda=True, out_indices=(0, 1, 2, 3)))
+    model = build_in_scope(scope, type='mmsda.Res2Net', depth=50, with_sda=True, out_indices=(0, 1, 2, 3))
     assert isinstance(model, Res2Net)
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+    assert output_shapes(model) == RESNET_SHAPES_64
 
 
 @pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 2)])
@@ -129,9 +126,7 @@ def test_out_indices_select_stages(out_indices):
 
 def test_frozen_stages_and_norm_eval():
     model = Res2Net(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
-    assert all(p.requires_grad for p in model.layer2.parameters())
-    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
 
 
 @pytest.mark.parametrize('kwargs,name', [
@@ -151,10 +146,7 @@ def test_bad_stage_type_raises():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
 def test_every_config_builds_from_its_default_scope(path):
-    with torch.device('meta'):  # building is what is tested; no weights are needed
-        model, cfg = build_from_config(path)
-    assert isinstance(model.backbone, Res2Net)
-    assert model.backbone.with_sda == ('sda-' in path.split('/')[-1])
+    assert_config_builds_with_its_sda_flag(path, Res2Net)
 
 
 def test_mask_rcnn_trains_and_predicts():
@@ -162,7 +154,7 @@ def test_mask_rcnn_trains_and_predicts():
     losses, predictions = detector_loss_and_predict(
         'configs/res2net/mask-rcnn_sda-res2net86_fpn_1x_coco.py', depth=50)
     assert 'loss_mask' in losses
-    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert_losses_finite(losses)
     assert len(predictions) == 1 and 'masks' in predictions[0].pred_instances
 
 

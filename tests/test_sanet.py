@@ -7,8 +7,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from _model_zoo_helpers import (build_from_config, classifier_counts, config_files, detector_loss_and_predict,
-                                load_tool, n_params, randomize)
+from _model_zoo_helpers import (RESNET_SHAPES_64, build_from_config, build_in_scope, classifier_counts, config_files,
+                                detector_loss_and_predict, load_tool, n_params, output_shapes, randomize)
 from mmsda.converters import convert_sanet_classifier
 from mmsda.models.backbones import SANet
 from mmsda.models.layers import ShuffleAttention, channel_shuffle
@@ -76,12 +76,8 @@ def test_classifier_params_and_flops_match_the_paper(counts, name, params, paper
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
 def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.SANet', depth=50, out_indices=(0, 1, 2, 3)))
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+    model = build_in_scope(scope, type='mmsda.SANet', depth=50, out_indices=(0, 1, 2, 3))
+    assert output_shapes(model) == RESNET_SHAPES_64
 
 
 def test_frozen_stages_freeze_the_attention_too():

@@ -1,9 +1,10 @@
 """SKNet: the Selective Kernel unit, SKNet-50/101, their configs and their numbers."""
 import pytest
 import torch
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from _model_zoo_helpers import build_from_config, classifier_counts, config_files, detector_loss_and_predict, n_params
+from _model_zoo_helpers import (RESNET_SHAPES_64, assert_losses_finite, assert_stem_and_stage1_frozen_with_bn_in_eval,
+                                build_from_config, build_in_scope, classifier_counts, config_files,
+                                detector_loss_and_predict, n_params, output_shapes)
 from mmsda.models.backbones import SKNet
 from mmsda.models.layers import SKConv
 
@@ -87,19 +88,13 @@ def test_classifier_params_and_flops_match_the_paper(counts, name, params, paper
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
 def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.SKNet', depth=50, out_indices=(0, 1, 2, 3)))
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
+    model = build_in_scope(scope, type='mmsda.SKNet', depth=50, out_indices=(0, 1, 2, 3))
+    assert output_shapes(model) == RESNET_SHAPES_64
 
 
 def test_frozen_stages_and_norm_eval():
     model = SKNet(depth=50, frozen_stages=1, norm_eval=True).train()
-    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
-    assert all(p.requires_grad for p in model.layer2.parameters())
-    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
+    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
 
 
 def test_with_sda_fuses_every_stage():
@@ -127,5 +122,5 @@ def test_every_config_builds_from_its_default_scope(path):
 
 def test_faster_rcnn_trains_and_predicts():
     losses, predictions = detector_loss_and_predict('configs/sknet/faster-rcnn_sknet50_fpn_1x_coco.py')
-    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
+    assert_losses_finite(losses)
     assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
