@@ -6,7 +6,6 @@ exist at load time, as the authors' checkpoints are.
 """
 import subprocess
 import sys
-import types
 
 import pytest
 import torch
@@ -15,6 +14,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from _model_zoo_helpers import randomize, save_as_official
 from mmsda.converters import PickledObject, convert_sda_classifier, extract_state_dict, load_untrusted
 
 REPO = __import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))
@@ -88,33 +88,6 @@ class OfficialSDANet(nn.Module):
         return self.fc(x)
 
 
-def randomize(model):
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if t.dtype.is_floating_point:
-                t.copy_(torch.rand(t.shape, generator=g) + 0.5 if 'running_var' in name
-                        else torch.randn(t.shape, generator=g) * 0.1)
-    return model.eval()
-
-
-def save_as_official(obj, path):
-    """torch.save under the authors' module name, which is then removed again."""
-    module = types.ModuleType(OFFICIAL_MODULE)
-    classes = (OfficialBottleneck, OfficialStage, OfficialSDANet)
-    saved = [(cls, cls.__module__) for cls in classes]
-    for cls in classes:
-        cls.__module__ = OFFICIAL_MODULE
-        setattr(module, cls.__name__, cls)
-    sys.modules[OFFICIAL_MODULE] = module
-    try:
-        torch.save(obj, path)
-    finally:
-        del sys.modules[OFFICIAL_MODULE]
-        for cls, name in saved:
-            cls.__module__ = name
-
-
 def build(config, scope, **backbone):
     cfg = Config.fromfile(config)
     cfg.model.backbone.update(backbone)
@@ -128,7 +101,8 @@ def build(config, scope, **backbone):
 def official_classifier_file(tmp_path_factory):
     path = tmp_path_factory.mktemp('official') / 'sdanet26.pth'
     model = randomize(OfficialSDANet())
-    save_as_official(nn.DataParallel(model), path)
+    save_as_official(nn.DataParallel(model), path, OFFICIAL_MODULE,
+                     (OfficialBottleneck, OfficialStage, OfficialSDANet))
     return model, path
 
 
