@@ -3,10 +3,11 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmsda.models.backbones import AttentionResNet, SDAResNet
-from mmsda.models.layers import DepthAttentionFusion
+from mmsda.models.layers import DepthAttentionFusion, depth_attention_reference
 
 STAGE_CHANNELS = (256, 512, 1024, 2048)
 
@@ -182,3 +183,40 @@ def test_inference_path_gives_the_autograd_path_outputs(mode):
     assert len({f.data_ptr() for f in outs}) == 4
     for out, ref in zip(outs, expected):
         torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)
+
+
+def _straightforward_stage_forward(stage, x):
+    """Blocks, ReLU between them, the SDA formula as the reference code writes it, final ReLU."""
+    zs = []
+    for block in stage.blocks:
+        z = block(x)
+        zs.append(z)
+        x = F.relu(z)
+    return F.relu(depth_attention_reference(stage.fusion, zs))
+
+
+@pytest.mark.parametrize('train', [True, False])
+def test_stage_equals_the_straightforward_stage(train):
+    # The stage pools block by block, skips the last ReLU and uses a custom backward for the weighted
+    # sum; outputs and all gradients must still be those of the formula written out.
+    torch.manual_seed(0)
+    model = SDAResNet(depth=26, base_channels=8, stem_channels=8, min_channels=4, groups=1).double()
+    for p in model.parameters():  # non-trivial weights: the depth softmax far from uniform
+        torch.nn.init.normal_(p, std=0.3)
+    model.train(train)
+    stage = model.layer2
+    x = torch.randn(2, 32, 8, 8, dtype=torch.float64, requires_grad=True)
+    params = list(stage.parameters())
+
+    out = stage(x)
+    grads = torch.autograd.grad(out.square().sum(), [x] + params)
+    x_ref = x.detach().clone().requires_grad_()
+    ref = _straightforward_stage_forward(stage, x_ref)
+    grads_ref = torch.autograd.grad(ref.square().sum(), [x_ref] + params)
+
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    for g, g_ref in zip(grads, grads_ref):
+        torch.testing.assert_close(g, g_ref, rtol=1e-5, atol=1e-5)
+    if not train:
+        with torch.no_grad():
+            torch.testing.assert_close(stage(x), ref, rtol=1e-5, atol=1e-5)
