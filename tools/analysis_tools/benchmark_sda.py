@@ -1,20 +1,35 @@
 """Speed and memory of the SDA stage: SDA-ResNet-86 vs the same network without SDA vs a naive SDA.
 
-    python tools/analysis_tools/benchmark_sda.py [--batch 8] [--size 224] [--iters 5] [--depth 86]
+    python tools/analysis_tools/benchmark_sda.py [--batch 8] [--size 224] [--iters 15] [--depth 86]
+        [--allocator both|default|retain] [--threads N]
 
-All variants run in this process, interleaved round by round (so a slow spell of a shared machine hits
-all of them), and the median and the fastest round per variant are printed:
+Variants (same weights, built in one process):
 * ``no-sda``   SDA-ResNet without the fusion (the stage returns its last block's activation);
-* ``sda``      mmsda's fusion (running GAP sums, one grouped projection, in-place weighted sum);
-* ``naive``    the same weights, fused by stacking the block outputs with repeated ``torch.cat`` as
-               the reference implementation does (``depth_attention_reference``).
-Train step = forward + cross-entropy + backward + SGD step of backbone + GAP + FC (train mode).
-Inference = forward under ``torch.inference_mode`` (eval mode). Memory, per variant in a fresh
-subprocess: the peak resident set growth of one train step, and the bytes of tensors autograd saves
-for backward (exact; unique storages).
+* ``sda``      mmsda's stage (running GAP sums, one grouped projection, lean weighted-sum backward);
+* ``naive``    the reference formulation: the block outputs stacked with repeated ``torch.cat``
+               (``depth_attention_reference``).
+
+Phases, each in its own loop (as in real use: a training run, then an evaluation loop): train steps
+(forward + cross-entropy + backward + SGD step of backbone + GAP + FC, train mode), then inference
+(forward under ``torch.inference_mode``, eval mode). Within a phase the variants run back to back, round
+by round, so a slow spell of a shared machine hits all of them; besides the median and the fastest round,
+the *paired* figure is the median of the per-round ratios to ``no-sda`` with its interquartile range.
+
+Allocator. On CPU, glibc's malloc hands large tensors back to the kernel and takes fresh pages for the
+next ones; every fresh page is a page fault, and which allocations fault depends on the allocation
+pattern (so it differs between variants). ``--allocator default`` runs glibc as it comes; ``retain``
+runs a child process with ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` set so freed memory is
+kept and reused (no faults after warm-up: the compute cost alone); ``both`` (default) prints both. The
+minor page faults per step are printed next to the times.
+
+Memory, per variant in fresh processes: the peak resident set growth of one train step (median of
+``--memory-repeats`` processes: it varies by ±10 % from process to process), and the bytes of tensors
+autograd saves for backward (exact; unique storages).
 """
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +42,9 @@ from mmsda.models.backbones import SDAResNet
 from mmsda.models.layers import depth_attention_reference
 
 VARIANTS = ('no-sda', 'sda', 'naive')
+PHASES = ('train', 'infer')
+# glibc tunables that keep freed memory in the heap for reuse (sizes in bytes).
+RETAIN_ENV = dict(MALLOC_MMAP_THRESHOLD_=str(2**32 - 1), MALLOC_TRIM_THRESHOLD_=str(2**40))
 
 
 class NaiveFusion(nn.Module):
@@ -53,7 +71,6 @@ class Classifier(nn.Module):
 def build(variant, depth):
     torch.manual_seed(0)
     backbone = SDAResNet(depth=depth, with_sda=variant != 'no-sda')
-    backbone.init_weights()
     if variant == 'naive':
         for name in backbone.res_layers:
             layer = getattr(backbone, name)
@@ -68,10 +85,15 @@ def train_step(model, optimizer, images, labels):
     optimizer.step()
 
 
-def time_it(fn):
-    start = time.perf_counter()
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def measure(fn):
+    """(seconds, minor page faults) of one call."""
+    faults, start = minor_faults(), time.perf_counter()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, minor_faults() - faults
 
 
 def saved_activation_bytes(model, images, labels):
@@ -93,11 +115,17 @@ def peak_rss_kb():
         return next(int(line.split()[1]) for line in f if line.startswith('VmHWM:'))
 
 
+def inputs(args):
+    generator = torch.Generator().manual_seed(0)
+    return (torch.randn(args.batch, 3, args.size, args.size, generator=generator),
+            torch.randint(0, 1000, (args.batch,), generator=generator))
+
+
 def memory_child(variant, args):
-    """Runs in a subprocess: prints the memory figures of one train step as JSON."""
+    """Runs in a fresh process: prints the memory figures of one train step as JSON."""
     model = build(variant, args.depth).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    images, labels = torch.randn(args.batch, 3, args.size, args.size), torch.randint(0, 1000, (args.batch,))
+    images, labels = inputs(args)
     # The peak is read around the first train step of this process, before anything else ran.
     before = peak_rss_kb()
     train_step(model, optimizer, images, labels)
@@ -106,64 +134,109 @@ def memory_child(variant, args):
     print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before)))
 
 
+def timing_child(args):
+    """Runs in a process with the allocator under test: prints per-round times and faults as JSON."""
+    models = {v: build(v, args.depth) for v in VARIANTS}
+    optimizers = {v: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9) for v, m in models.items()}
+    images, labels = inputs(args)
+
+    def run(variant, phase):
+        model = models[variant]
+        if phase == 'train':
+            return measure(lambda: train_step(model, optimizers[variant], images, labels))
+        with torch.inference_mode():
+            return measure(lambda: model(images))
+
+    records = {f'{v}/{p}': [] for v in VARIANTS for p in PHASES}
+    for phase in PHASES:
+        for v in VARIANTS:
+            models[v].train(phase == 'train')
+        for round_ in range(args.iters + 1):
+            for v in VARIANTS:
+                seconds, faults = run(v, phase)
+                if round_:  # round 0 is warm-up
+                    records[f'{v}/{phase}'].append((seconds, faults))
+    print(json.dumps(dict(threads=torch.get_num_threads(), records=records)))
+
+
+def child_args(args):
+    return ['--batch', str(args.batch), '--size', str(args.size), '--depth', str(args.depth),
+            '--iters', str(args.iters)] + (['--threads', str(args.threads)] if args.threads else [])
+
+
+def run_child(flag, args, env=None):
+    out = subprocess.run([sys.executable, __file__, *flag, *child_args(args)], capture_output=True,
+                         text=True, env=None if env is None else {**os.environ, **env})
+    if out.returncode:
+        raise RuntimeError(f'benchmark child {flag} failed:\n{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def quartiles(values):
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method='inclusive')
+    return q[0], q[2]
+
+
+def report_timing(name, result):
+    records = result['records']
+    print(f'\nallocator: {name} ({result["threads"]} threads)')
+    print(f'{"phase":6s} {"variant":7s} {"median s":>9s} {"fastest s":>10s} {"median":>8s} {"fastest":>8s} '
+          f'{"paired [IQR]":>22s} {"faults/step":>12s}')
+    for phase in PHASES:
+        base = [s for s, _ in records[f'no-sda/{phase}']]
+        for v in VARIANTS:
+            seconds = [s for s, _ in records[f'{v}/{phase}']]
+            faults = statistics.median(f for _, f in records[f'{v}/{phase}'])
+            row = f'{phase:6s} {v:7s} {statistics.median(seconds):9.3f} {min(seconds):10.3f} '
+            if v == 'no-sda':
+                row += f'{"":8s} {"":8s} {"":22s}'
+            else:
+                ratios = [100 * (a / b - 1) for a, b in zip(seconds, base)]
+                low, high = quartiles(ratios)
+                row += (f'{100 * (statistics.median(seconds) / statistics.median(base) - 1):+7.1f}% '
+                        f'{100 * (min(seconds) / min(base) - 1):+7.1f}% '
+                        f'{statistics.median(ratios):+7.1f}% [{low:+5.1f}, {high:+5.1f}]')
+            print(row + f' {faults:12.0f}')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--size', type=int, default=224)
-    parser.add_argument('--iters', type=int, default=10, help='timed rounds (after one warm-up round)')
+    parser.add_argument('--iters', type=int, default=15, help='timed rounds per phase (after one warm-up)')
     parser.add_argument('--depth', type=int, default=86)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch default)')
+    parser.add_argument('--allocator', choices=('both', 'default', 'retain'), default='both',
+                        help='glibc malloc as it comes, with freed memory retained, or both')
+    parser.add_argument('--memory-repeats', type=int, default=3,
+                        help='fresh processes per variant for the peak RSS (it varies by ±10%% run to run)')
     parser.add_argument('--memory-child', choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument('--timing-child', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for name in ('batch', 'size', 'iters', 'memory_repeats'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be ≥ 1, got {getattr(args, name)}')
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.memory_child:
         return memory_child(args.memory_child, args)
+    if args.timing_child:
+        return timing_child(args)
 
-    models = {v: build(v, args.depth) for v in VARIANTS}
-    optimizers = {v: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9) for v, m in models.items()}
-    images, labels = torch.randn(args.batch, 3, args.size, args.size), torch.randint(0, 1000, (args.batch,))
-    times = {(v, kind): [] for v in VARIANTS for kind in ('train', 'infer')}
-    for round_ in range(args.iters + 1):
-        for v in VARIANTS:
-            model = models[v]
-            model.train()
-            t_train = time_it(lambda: train_step(model, optimizers[v], images, labels))
-            model.eval()
-            with torch.inference_mode():
-                t_infer = time_it(lambda: model(images))
-            if round_:  # round 0 is warm-up
-                times[(v, 'train')].append(t_train)
-                times[(v, 'infer')].append(t_infer)
-
-    memory = {}
+    print(f'SDA-ResNet-{args.depth} + GAP + FC, batch {args.batch}, {args.size}x{args.size}, CPU, '
+          f'{args.iters} rounds per phase')
+    modes = ('default', 'retain') if args.allocator == 'both' else (args.allocator,)
+    for mode in modes:
+        report_timing(mode, run_child(['--timing-child'], args, RETAIN_ENV if mode == 'retain' else None))
+    print(f'\n{"variant":8s} {"saved activations MB":>21s} {"peak RSS growth MB: median [min, max]":>38s}  '
+          f'(one train step in a fresh process, default allocator, {args.memory_repeats} processes)')
     for v in VARIANTS:
-        out = subprocess.run([sys.executable, __file__, '--memory-child', v, '--batch', str(args.batch),
-                              '--size', str(args.size), '--depth', str(args.depth)]
-                             + (['--threads', str(args.threads)] if args.threads else []),
-                             capture_output=True, text=True, check=True)
-        memory[v] = json.loads(out.stdout.strip().splitlines()[-1])
-
-    print(f'SDA-ResNet-{args.depth}, batch {args.batch}, {args.size}x{args.size}, CPU, '
-          f'{torch.get_num_threads()} threads, {args.iters} rounds')
-    print(f'{"variant":8s} {"statistic":9s} {"train step s":>13s} {"vs no-sda":>10s} {"inference s":>12s} '
-          f'{"vs no-sda":>10s}')
-    for name, stat in (('median', statistics.median), ('fastest', min)):
-        base_train, base_infer = stat(times[('no-sda', 'train')]), stat(times[('no-sda', 'infer')])
-        for v in VARIANTS:
-            t, i = stat(times[(v, 'train')]), stat(times[(v, 'infer')])
-            print(f'{v:8s} {name:9s} {t:13.3f} {100 * (t / base_train - 1):+9.1f}% {i:12.3f} '
-                  f'{100 * (i / base_infer - 1):+9.1f}%')
-    # Paired: each round's variants ran back to back, so a round's ratio cancels slow spells that
-    # affect whole rounds.
-    for v in VARIANTS[1:]:
-        ratios = [100 * (statistics.median([a / b for a, b in zip(times[(v, kind)], times[('no-sda', kind)])]) - 1)
-                  for kind in ('train', 'infer')]
-        print(f'{v:8s} {"paired":9s} {"":13s} {ratios[0]:+9.1f}% {"":12s} {ratios[1]:+9.1f}%  '
-              '(median of per-round ratios)')
-    print(f'{"variant":8s} {"saved activations MB":>21s} {"peak RSS growth MB":>19s}')
-    for v in VARIANTS:
-        print(f'{v:8s} {memory[v]["saved_bytes"] / 2**20:21.1f} {memory[v]["rss_growth_kb"] / 1024:19.1f}')
+        runs = [run_child(['--memory-child', v], args) for _ in range(args.memory_repeats)]
+        growth = [r['rss_growth_kb'] / 1024 for r in runs]
+        print(f'{v:8s} {runs[0]["saved_bytes"] / 2**20:21.1f} {statistics.median(growth):17.0f} '
+              f'[{min(growth):.0f}, {max(growth):.0f}]')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,36 @@
+"""tools/analysis_tools/benchmark_sda.py runs end to end on a tiny input and prints every figure."""
+import os.path as osp
+import re
+import subprocess
+import sys
+
+SCRIPT = osp.join(osp.dirname(__file__), '..', 'tools', 'analysis_tools', 'benchmark_sda.py')
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=600)
+
+
+def test_prints_times_faults_and_memory_for_every_variant_and_allocator():
+    out = _run('--depth', '26', '--size', '32', '--batch', '2', '--iters', '2', '--memory-repeats', '1',
+               '--threads', '1')
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert 'allocator: default (1 threads)' in text and 'allocator: retain (1 threads)' in text
+    for allocator_block in text.split('allocator: ')[1:]:
+        for phase in ('train', 'infer'):
+            for variant in ('no-sda', 'sda', 'naive'):
+                row = re.search(rf'^{phase}\s+{variant}\s+(\d+\.\d+)\s+(\d+\.\d+)', allocator_block, re.M)
+                assert row and float(row.group(1)) > 0, (phase, variant, allocator_block)
+            # the paired ratio and its quartiles are printed for each SDA variant
+            assert re.search(rf'^{phase}\s+sda\s.*\[\s*[+-]\d+\.\d, \s*[+-]\d+\.\d\]', allocator_block, re.M)
+    memory = {m.group(1): float(m.group(2)) for m in
+              re.finditer(r'^(no-sda|sda|naive)\s+(\d+\.\d)\s+\d+ \[', text, re.M)}
+    assert set(memory) == {'no-sda', 'sda', 'naive'}
+    # every block output is kept for the fusion: more saved activations than without SDA
+    assert memory['sda'] == memory['naive'] > memory['no-sda']
+
+
+def test_bad_arguments_are_reported():
+    out = _run('--iters', '0')
+    assert out.returncode == 2 and '--iters must be ≥ 1, got 0' in out.stderr
