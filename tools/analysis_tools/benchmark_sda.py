@@ -9,11 +9,12 @@ Variants (same weights, built in one process):
 * ``naive``    the reference formulation: the block outputs stacked with repeated ``torch.cat``
                (``depth_attention_reference``).
 
-Phases, each in its own loop (as in real use: a training run, then an evaluation loop): train steps
-(forward + cross-entropy + backward + SGD step of backbone + GAP + FC, train mode), then inference
-(forward under ``torch.inference_mode``, eval mode). Within a phase the variants run back to back, round
-by round, so a slow spell of a shared machine hits all of them; besides the median and the fastest round,
-the *paired* figure is the median of the per-round ratios to ``no-sda`` with its interquartile range.
+Phases, each in its own loop of the same process: inference first (forward under
+``torch.inference_mode``, eval mode: what an evaluation process does from its start), then train steps
+(forward + cross-entropy + backward + SGD step of backbone + GAP + FC, train mode). Within a phase the
+variants run back to back, round by round, so a slow spell of a shared machine hits all of them;
+besides the median and the fastest round, the *paired* figure is the median of the per-round ratios
+to ``no-sda`` with its interquartile range.
 
 Allocator. On CPU, glibc's malloc hands large tensors back to the kernel and takes fresh pages for the
 next ones; every fresh page is a page fault, and which allocations fault depends on the allocation
@@ -42,7 +43,7 @@ from mmsda.models.backbones import SDAResNet
 from mmsda.models.layers import depth_attention_reference
 
 VARIANTS = ('no-sda', 'sda', 'naive')
-PHASES = ('train', 'infer')
+PHASES = ('infer', 'train')  # inference first, as in a fresh evaluation process
 # glibc tunables that keep freed memory in the heap for reuse (sizes in bytes).
 RETAIN_ENV = dict(MALLOC_MMAP_THRESHOLD_=str(2**32 - 1), MALLOC_TRIM_THRESHOLD_=str(2**40))
 
