@@ -1,8 +1,13 @@
 """tools/analysis_tools/benchmark_sda.py runs end to end on a tiny input and prints every figure."""
+import os
 import os.path as osp
 import re
+import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 SCRIPT = osp.join(osp.dirname(__file__), '..', 'tools', 'analysis_tools', 'benchmark_sda.py')
 
@@ -34,3 +39,50 @@ def test_prints_times_faults_and_memory_for_every_variant_and_allocator():
 def test_bad_arguments_are_reported():
     out = _run('--iters', '0')
     assert out.returncode == 2 and '--iters must be ≥ 1, got 0' in out.stderr
+
+
+def _proc_state(pid):
+    """(parent pid, state letter) of a process from /proc, or None once it is gone."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return int(fields[1]), fields[0]
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            state = _proc_state(entry)
+            if state and state[0] == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='parent-death signal is Linux-only')
+def test_killing_the_benchmark_ends_its_child_process():
+    parent = subprocess.Popen([sys.executable, SCRIPT, '--depth', '26', '--size', '32', '--batch', '1',
+                               '--iters', '200000', '--allocator', 'default', '--threads', '1'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        children = []
+        for _ in range(600):  # the timing child appears once the parent has imported torch
+            children = _children(parent.pid)
+            if children:
+                break
+            time.sleep(0.1)
+        assert children, 'the benchmark started no child process'
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=30)
+        for _ in range(100):
+            state = _proc_state(children[0])
+            if state is None or state[1] == 'Z':  # gone, or dead and waiting to be reaped
+                return
+            time.sleep(0.1)
+        os.kill(children[0], signal.SIGKILL)
+        raise AssertionError('the timing child outlived the killed benchmark')
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -165,9 +166,20 @@ def child_args(args):
             '--iters', str(args.iters)] + (['--threads', str(args.threads)] if args.threads else [])
 
 
+def _die_with_parent():
+    """In a child, before exec (Linux): get SIGTERM when the benchmark dies, so a killed benchmark
+    leaves no child running (it would skew whatever is timed next)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: children end with their own run
+        pass
+
+
 def run_child(flag, args, env=None):
     out = subprocess.run([sys.executable, __file__, *flag, *child_args(args)], capture_output=True,
-                         text=True, env=None if env is None else {**os.environ, **env})
+                         text=True, env=None if env is None else {**os.environ, **env},
+                         preexec_fn=_die_with_parent if sys.platform.startswith('linux') else None)
     if out.returncode:
         raise RuntimeError(f'benchmark child {flag} failed:\n{out.stderr[-3000:]}')
     return json.loads(out.stdout.strip().splitlines()[-1])
