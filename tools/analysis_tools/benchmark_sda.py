@@ -23,9 +23,11 @@ runs a child process with ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` 
 kept and reused (no faults after warm-up: the compute cost alone); ``both`` (default) prints both. The
 minor page faults per step are printed next to the times.
 
-Memory, per variant in fresh processes: the peak resident set growth of one train step (median of
-``--memory-repeats`` processes: it varies by ±10 % from process to process), and the bytes of tensors
-autograd saves for backward (exact; unique storages).
+Memory of one train step, per variant in fresh processes: the bytes of tensors autograd saves for
+backward (exact; unique storages), the peak of the bytes held by tensors created during the step
+(exact: every operator output tracked, see :class:`PeakTensorBytes`), and the peak resident set growth
+(median of ``--memory-repeats`` processes: it varies by ±10 % from process to process, and includes
+the allocator's and oneDNN's own memory).
 """
 import argparse
 import json
@@ -39,6 +41,9 @@ import time
 
 import torch
 import torch.nn as nn
+from torch.multiprocessing.reductions import StorageWeakRef
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 from mmsda.models.backbones import SDAResNet
 from mmsda.models.layers import depth_attention_reference
@@ -111,6 +116,35 @@ def saved_activation_bytes(model, images, labels):
     return sum(seen.values())
 
 
+class PeakTensorBytes(TorchDispatchMode):
+    """Peak of the bytes held by tensors created while the mode is on (exact, allocator-independent).
+
+    Every operator output's storage is recorded with a weak reference; after each operator the live
+    ones are summed. Memory an operator uses internally and frees before returning is not seen, nor
+    are tensors that existed before (parameters).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.storages, self.peak = {}, 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_flatten(out)[0]:
+            if isinstance(t, torch.Tensor):
+                storage = t.untyped_storage()
+                if storage.data_ptr() and storage.data_ptr() not in self.storages:
+                    self.storages[storage.data_ptr()] = (StorageWeakRef(storage), storage.nbytes())
+        live = 0
+        for key, (ref, nbytes) in list(self.storages.items()):
+            if ref.expired():
+                del self.storages[key]
+            else:
+                live += nbytes
+        self.peak = max(self.peak, live)
+        return out
+
+
 def peak_rss_kb():
     """VmHWM: the peak resident set of this process image (unlike ru_maxrss, reset by exec)."""
     with open('/proc/self/status') as f:
@@ -133,7 +167,9 @@ def memory_child(variant, args):
     train_step(model, optimizer, images, labels)
     peak = peak_rss_kb()
     saved = saved_activation_bytes(model, images, labels)
-    print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before)))
+    with PeakTensorBytes() as tracker:  # a later step: the optimizer state exists already
+        train_step(model, optimizer, images, labels)
+    print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before, peak_tensor_bytes=tracker.peak)))
 
 
 def timing_child(args):
@@ -243,13 +279,14 @@ def main(argv=None):
     modes = ('default', 'retain') if args.allocator == 'both' else (args.allocator,)
     for mode in modes:
         report_timing(mode, run_child(['--timing-child'], args, RETAIN_ENV if mode == 'retain' else None))
-    print(f'\n{"variant":8s} {"saved activations MB":>21s} {"peak RSS growth MB: median [min, max]":>38s}  '
-          f'(one train step in a fresh process, default allocator, {args.memory_repeats} processes)')
+    print(f'\n{"variant":8s} {"saved activations MB":>21s} {"peak tensors MB":>16s} '
+          f'{"peak RSS growth MB: median [min, max]":>38s}')
     for v in VARIANTS:
         runs = [run_child(['--memory-child', v], args) for _ in range(args.memory_repeats)]
         growth = [r['rss_growth_kb'] / 1024 for r in runs]
-        print(f'{v:8s} {runs[0]["saved_bytes"] / 2**20:21.1f} {statistics.median(growth):17.0f} '
-              f'[{min(growth):.0f}, {max(growth):.0f}]')
+        print(f'{v:8s} {runs[0]["saved_bytes"] / 2**20:21.1f} {runs[0]["peak_tensor_bytes"] / 2**20:16.1f} '
+              f'{statistics.median(growth):17.0f} [{min(growth):.0f}, {max(growth):.0f}]')
+    print(f'(one train step; peak RSS: {args.memory_repeats} fresh processes, default allocator)')
 
 
 if __name__ == '__main__':
