@@ -88,3 +88,25 @@ def test_killing_the_benchmark_ends_its_child_process():
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_peak_tensor_bytes_follows_live_storages():
+    import importlib.util
+
+    import torch
+    spec = importlib.util.spec_from_file_location('benchmark_sda', SCRIPT)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    base = torch.ones(256 * 1024)  # created before: not counted
+    mib = 2**20
+    with benchmark.PeakTensorBytes() as tracker:
+        a = base * 1  # 1 MiB
+        b = a.view(512, 512) * 2  # +1 MiB (the view itself shares a's storage)
+        a.add_(1)  # in place: nothing new
+        c = a + b.view(-1)  # 3 MiB live
+        assert tracker.peak == 3 * mib
+        del a, b, c
+        d = torch.zeros(256 * 1024)  # 1 MiB, typically at the address a freed tensor had
+        e = torch.zeros(1024 * 1024)  # 4 MiB: 5 MiB live
+    assert tracker.peak == 5 * mib
+    assert d.numel() + e.numel() == 1280 * 1024

@@ -133,7 +133,9 @@ class PeakTensorBytes(TorchDispatchMode):
         for t in tree_flatten(out)[0]:
             if isinstance(t, torch.Tensor):
                 storage = t.untyped_storage()
-                if storage.data_ptr() and storage.data_ptr() not in self.storages:
+                known = self.storages.get(storage.data_ptr())
+                # an address seen before may belong to a storage freed since: record the new one
+                if storage.data_ptr() and (known is None or known[0].expired()):
                     self.storages[storage.data_ptr()] = (StorageWeakRef(storage), storage.nbytes())
         live = 0
         for key, (ref, nbytes) in list(self.storages.items()):
