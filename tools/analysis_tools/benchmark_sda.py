@@ -160,18 +160,21 @@ def inputs(args):
 
 
 def memory_child(variant, args):
-    """Runs in a fresh process: prints the memory figures of one train step as JSON."""
+    """Runs in a fresh process: prints the memory figures of one train step as JSON (with
+    ``args.rss_only`` only the RSS growth: the other two figures are exact, one process gives them)."""
     model = build(variant, args.depth).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images, labels = inputs(args)
     # The peak is read around the first train step of this process, before anything else ran.
     before = peak_rss_kb()
     train_step(model, optimizer, images, labels)
-    peak = peak_rss_kb()
-    saved = saved_activation_bytes(model, images, labels)
-    with PeakTensorBytes() as tracker:  # a later step: the optimizer state exists already
-        train_step(model, optimizer, images, labels)
-    print(json.dumps(dict(saved_bytes=saved, rss_growth_kb=peak - before, peak_tensor_bytes=tracker.peak)))
+    figures = dict(rss_growth_kb=peak_rss_kb() - before)
+    if not args.rss_only:
+        figures['saved_bytes'] = saved_activation_bytes(model, images, labels)
+        with PeakTensorBytes() as tracker:  # a later step: the optimizer state exists already
+            train_step(model, optimizer, images, labels)
+        figures['peak_tensor_bytes'] = tracker.peak
+    print(json.dumps(figures))
 
 
 def timing_child(args):
@@ -210,7 +213,7 @@ def _die_with_parent():
     try:
         import ctypes
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: children end with their own run
+    except (OSError, AttributeError):  # a C library without prctl: children end with their own run
         pass
 
 
@@ -265,6 +268,7 @@ def main(argv=None):
                         help='fresh processes per variant for the peak RSS (it varies by ±10%% run to run)')
     parser.add_argument('--memory-child', choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument('--timing-child', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--rss-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ('batch', 'size', 'iters', 'memory_repeats'):
         if getattr(args, name) < 1:
@@ -284,7 +288,8 @@ def main(argv=None):
     print(f'\n{"variant":8s} {"saved activations MB":>21s} {"peak tensors MB":>16s} '
           f'{"peak RSS growth MB: median [min, max]":>38s}')
     for v in VARIANTS:
-        runs = [run_child(['--memory-child', v], args) for _ in range(args.memory_repeats)]
+        runs = [run_child(['--memory-child', v] + (['--rss-only'] if i else []), args)
+                for i in range(args.memory_repeats)]
         growth = [r['rss_growth_kb'] / 1024 for r in runs]
         print(f'{v:8s} {runs[0]["saved_bytes"] / 2**20:21.1f} {runs[0]["peak_tensor_bytes"] / 2**20:16.1f} '
               f'{statistics.median(growth):17.0f} [{min(growth):.0f}, {max(growth):.0f}]')
