@@ -97,7 +97,7 @@ class DepthAttentionFusion(BaseModule):
             pooled (Tensor, optional): ``pool(z_1) + ... + pool(z_N)`` if the caller has it already
                 (a stage accumulates it block by block, while each output is still in the cache).
             inplace (bool): the caller no longer needs ``zs``: when autograd is off, the result is
-                written into ``zs[0]`` instead of a new tensor. Default: False.
+                written into ``zs[-1]`` instead of a new tensor. Default: False.
 
         Returns:
             Tensor: B×C×H×W weighted sum (before the stage's ReLU).
@@ -116,9 +116,16 @@ class DepthAttentionFusion(BaseModule):
 
 
 def _weighted_sum(weights, zs, inplace=False):
-    """``Σ_i weights[:, i] ⊙ zs[i]``, accumulated in one output (in ``zs[0]`` if ``inplace``)."""
-    out = zs[0].mul_(weights[:, 0]) if inplace else zs[0] * weights[:, 0]
-    for i in range(1, len(zs)):
+    """``Σ_i weights[:, i] ⊙ zs[i]``, accumulated in one output (in ``zs[-1]`` if ``inplace``).
+
+    The accumulation starts from the *last* block output: in place, the stage output then takes the
+    memory allocated last, so the earlier outputs freed after the fusion leave a hole below it for the
+    next stage to reuse, instead of free memory at the top of the heap, which glibc's malloc hands
+    back to the kernel (and every page of it faults again on the next forward pass).
+    """
+    last = len(zs) - 1
+    out = zs[last].mul_(weights[:, last]) if inplace else zs[last] * weights[:, last]
+    for i in range(last):
         out.addcmul_(zs[i], weights[:, i])
     return out
 
