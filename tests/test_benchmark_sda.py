@@ -23,10 +23,12 @@ def test_prints_times_faults_and_memory_for_every_variant_and_allocator():
     text = out.stdout
     assert 'allocator: default (1 threads)' in text and 'allocator: retain (1 threads)' in text
     for allocator_block in text.split('allocator: ')[1:]:
+        inference_only = ('floor',)
         for phase in ('train', 'infer'):
-            for variant in ('no-sda', 'sda', 'naive'):
+            for variant in ('no-sda', 'sda', 'naive') + (inference_only if phase == 'infer' else ()):
                 row = re.search(rf'^{phase}\s+{variant}\s+(\d+\.\d+)\s+(\d+\.\d+)', allocator_block, re.M)
                 assert row and float(row.group(1)) > 0, (phase, variant, allocator_block)
+            assert phase == 'infer' or not re.search(r'^train\s+floor', allocator_block, re.M)
             # the paired ratio and its quartiles are printed for each SDA variant
             assert re.search(rf'^{phase}\s+sda\s.*\[\s*[+-]\d+\.\d, \s*[+-]\d+\.\d\]', allocator_block, re.M)
     memory = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in
@@ -91,12 +93,8 @@ def test_killing_the_benchmark_ends_its_child_process():
 
 
 def test_peak_tensor_bytes_follows_live_storages():
-    import importlib.util
-
     import torch
-    spec = importlib.util.spec_from_file_location('benchmark_sda', SCRIPT)
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = _load_benchmark()
     base = torch.ones(256 * 1024)  # created before: not counted
     mib = 2**20
     with benchmark.PeakTensorBytes() as tracker:
@@ -110,3 +108,28 @@ def test_peak_tensor_bytes_follows_live_storages():
         e = torch.zeros(1024 * 1024)  # 4 MiB: 5 MiB live
     assert tracker.peak == 5 * mib
     assert d.numel() + e.numel() == 1280 * 1024
+
+
+def _load_benchmark():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('benchmark_sda', SCRIPT)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    return benchmark
+
+
+def test_variants_share_weights_and_the_floor_computes_the_plain_network():
+    import torch
+    models = _load_benchmark().build_variants(26)
+    reference = models['no-sda'].state_dict()
+    for variant, model in models.items():
+        for key, value in model.state_dict().items():
+            assert '.fusion.' in key or torch.equal(value, reference[key]), (variant, key)
+    images = torch.randn(2, 3, 64, 64)
+    with torch.inference_mode():
+        outputs = {v: m.eval()(images) for v, m in models.items()}
+    # the floor only moves data: its output is the plain network's, bit for bit
+    assert torch.equal(outputs['floor'], outputs['no-sda'])
+    # the two SDA implementations agree with each other and differ from the plain network
+    torch.testing.assert_close(outputs['sda'], outputs['naive'], rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(outputs['sda'], outputs['no-sda'])

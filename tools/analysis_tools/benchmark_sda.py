@@ -5,6 +5,11 @@
 
 Variants (same weights, built in one process):
 * ``no-sda``   SDA-ResNet without the fusion (the stage returns its last block's activation);
+* ``floor``    (inference only) ``no-sda`` that also does the data movement any exact SDA must add:
+               every block output is kept until the stage ends (the ReLU between blocks goes to a
+               separate buffer, as in ``sda``) and read once more there, the least a weighted sum over
+               depth reads. No arithmetic of the fusion, same output as ``no-sda``: SDA's extra time
+               cannot go below this row's;
 * ``sda``      mmsda's stage (running GAP sums, one grouped projection, lean weighted-sum backward);
 * ``naive``    the reference formulation: the block outputs stacked with repeated ``torch.cat``
                (``depth_attention_reference``).
@@ -48,8 +53,10 @@ from torch.utils._pytree import tree_flatten
 from mmsda.models.backbones import SDAResNet
 from mmsda.models.layers import depth_attention_reference
 
-VARIANTS = ('no-sda', 'sda', 'naive')
+VARIANTS = ('no-sda', 'floor', 'sda', 'naive')
 PHASES = ('infer', 'train')  # inference first, as in a fresh evaluation process
+PHASE_VARIANTS = dict(infer=VARIANTS, train=('no-sda', 'sda', 'naive'))
+MEMORY_VARIANTS = PHASE_VARIANTS['train']  # (memory is measured for a train step)
 # glibc tunables that keep freed memory in the heap for reuse (sizes in bytes).
 RETAIN_ENV = dict(MALLOC_MMAP_THRESHOLD_=str(2**32 - 1), MALLOC_TRIM_THRESHOLD_=str(2**40))
 
@@ -65,6 +72,15 @@ class NaiveFusion(nn.Module):
         return depth_attention_reference(self.inner, zs)
 
 
+class KeepOutputsFloor(nn.Module):
+    """A stage "fusion" that only reads every kept block output once and returns the last one."""
+
+    def forward(self, zs):
+        for z in zs[:-1]:
+            z.sum()  # one read of the whole tensor; the result is not used
+        return zs[-1]
+
+
 class Classifier(nn.Module):
     def __init__(self, backbone):
         super().__init__()
@@ -75,14 +91,31 @@ class Classifier(nn.Module):
         return self.fc(self.backbone(x)[-1].mean((2, 3)))
 
 
-def build(variant, depth):
+def build(variant, depth, weights_from=None):
+    """One variant; with ``weights_from`` (a built ``no-sda`` model) it gets that model's weights (the
+    fusion's own parameters, which ``no-sda`` lacks, keep their initialisation)."""
     torch.manual_seed(0)
-    backbone = SDAResNet(depth=depth, with_sda=variant != 'no-sda')
-    if variant == 'naive':
+    backbone = SDAResNet(depth=depth, with_sda=variant in ('sda', 'naive'))
+    if variant in ('naive', 'floor'):
         for name in backbone.res_layers:
             layer = getattr(backbone, name)
-            layer.fusion = NaiveFusion(layer.fusion)
-    return Classifier(backbone)
+            layer.fusion = NaiveFusion(layer.fusion) if variant == 'naive' else KeepOutputsFloor()
+    model = Classifier(backbone)
+    if weights_from is not None:
+        missing, unexpected = model.load_state_dict(weights_from.state_dict(), strict=False)
+        if unexpected or any('.fusion.' not in key for key in missing):
+            raise RuntimeError(f'{variant} does not share the no-sda weights: missing {missing}, '
+                               f'unexpected {unexpected}')
+    return model
+
+
+def build_variants(depth, variants=VARIANTS):
+    """The variants with the same weights (``no-sda`` first, the others copy it)."""
+    models = {'no-sda': build('no-sda', depth)}
+    for variant in variants:
+        if variant != 'no-sda':
+            models[variant] = build(variant, depth, weights_from=models['no-sda'])
+    return models
 
 
 def train_step(model, optimizer, images, labels):
@@ -179,7 +212,7 @@ def memory_child(variant, args):
 
 def timing_child(args):
     """Runs in a process with the allocator under test: prints per-round times and faults as JSON."""
-    models = {v: build(v, args.depth) for v in VARIANTS}
+    models = build_variants(args.depth)
     optimizers = {v: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9) for v, m in models.items()}
     images, labels = inputs(args)
 
@@ -190,12 +223,12 @@ def timing_child(args):
         with torch.inference_mode():
             return measure(lambda: model(images))
 
-    records = {f'{v}/{p}': [] for v in VARIANTS for p in PHASES}
+    records = {f'{v}/{p}': [] for p in PHASES for v in PHASE_VARIANTS[p]}
     for phase in PHASES:
         for v in VARIANTS:
             models[v].train(phase == 'train')
         for round_ in range(args.iters + 1):
-            for v in VARIANTS:
+            for v in PHASE_VARIANTS[phase]:
                 seconds, faults = run(v, phase)
                 if round_:  # round 0 is warm-up
                     records[f'{v}/{phase}'].append((seconds, faults))
@@ -240,7 +273,7 @@ def report_timing(name, result):
           f'{"paired [IQR]":>22s} {"faults/step":>12s}')
     for phase in PHASES:
         base = [s for s, _ in records[f'no-sda/{phase}']]
-        for v in VARIANTS:
+        for v in PHASE_VARIANTS[phase]:
             seconds = [s for s, _ in records[f'{v}/{phase}']]
             faults = statistics.median(f for _, f in records[f'{v}/{phase}'])
             row = f'{phase:6s} {v:7s} {statistics.median(seconds):9.3f} {min(seconds):10.3f} '
@@ -266,7 +299,7 @@ def main(argv=None):
                         help='glibc malloc as it comes, with freed memory retained, or both')
     parser.add_argument('--memory-repeats', type=int, default=3,
                         help='fresh processes per variant for the peak RSS (it varies by ±10%% run to run)')
-    parser.add_argument('--memory-child', choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument('--memory-child', choices=MEMORY_VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument('--timing-child', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--rss-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -287,7 +320,7 @@ def main(argv=None):
         report_timing(mode, run_child(['--timing-child'], args, RETAIN_ENV if mode == 'retain' else None))
     print(f'\n{"variant":8s} {"saved activations MB":>21s} {"peak tensors MB":>16s} '
           f'{"peak RSS growth MB: median [min, max]":>38s}')
-    for v in VARIANTS:
+    for v in MEMORY_VARIANTS:
         runs = [run_child(['--memory-child', v] + (['--rss-only'] if i else []), args)
                 for i in range(args.memory_repeats)]
         growth = [r['rss_growth_kb'] / 1024 for r in runs]
