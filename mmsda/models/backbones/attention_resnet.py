@@ -11,6 +11,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmsda.registry import MODELS
 from ..builder import build_module
+from ..layers.max_pool import MaxPool2d
 from .stage import ResStage, build_shortcut
 
 
@@ -105,7 +106,7 @@ class AttentionResNet(BaseModule):
         self.norm1_name, norm1 = build_norm_layer(norm_cfg, stem_channels, postfix=1)
         self.add_module(self.norm1_name, norm1)
         self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1) if stem_pool else None
+        self.maxpool = MaxPool2d(3, stride=2, padding=1) if stem_pool else None
 
         self.res_layers = []
         channels = stem_channels

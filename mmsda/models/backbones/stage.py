@@ -5,6 +5,8 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 
+from ..layers.max_pool import MaxPool2d
+
 
 class ResStage(BaseModule):
     """Run residual blocks that return pre-activation outputs, then fuse (or not) and activate.
@@ -106,7 +108,7 @@ def build_shortcut(kind, in_channels, out_channels, stride, conv_cfg=None, norm_
         layers.append(nn.AvgPool2d(stride, stride, ceil_mode=True, count_include_pad=False))
         conv_stride = 1
     elif stride > 1 and kind == 'maxpool':
-        layers.append(nn.MaxPool2d(3, stride, padding=1))
+        layers.append(MaxPool2d(3, stride, padding=1))
         conv_stride = 1
     elif kind not in ('conv', 'avgpool', 'maxpool'):
         raise ValueError(f"shortcut must be 'conv', 'avgpool' or 'maxpool', got {kind!r}")

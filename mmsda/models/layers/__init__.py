@@ -10,10 +10,11 @@ from .selective_kernel import SKConv
 from .shuffle_attention import ShuffleAttention, channel_shuffle
 from .eca import ECALayer, eca_kernel_size
 from .gc import GlobalContextBlock
+from .max_pool import MaxPool2d
 from .se import SELayer
 
 __all__ = ['DepthAttentionFusion', 'depth_attention_reference', 'SELayer', 'CBAM', 'ChannelAttention',
            'SpatialAttention', 'ECALayer', 'eca_kernel_size', 'GlobalContextBlock',
            'SKConv', 'ShuffleAttention', 'channel_shuffle', 'ContextMix', 'context_matcher', 'DCASELayer',
            'DCACBAM', 'DCAChannelAttention', 'DCASpatialAttention', 'DCAContextBlock',
-           'PSAModule', 'PyConv']
+           'PSAModule', 'PyConv', 'MaxPool2d']
