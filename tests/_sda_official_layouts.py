@@ -1,5 +1,5 @@
-"""Stand-ins for the official SDA-Res2Net and SDA-PyConv classifiers (and the mmdet 2.x SDA-Res2Net
-backbone): written here from the formulas, with the official parameter names (``conv1, bn1,
+"""Stand-ins for the official SDA-ResNet, SDA-Res2Net and SDA-PyConv classifiers (and the mmdet 2.x
+SDA backbones): written here from the formulas, with the official parameter names (``conv1, bn1,
 stage{k}.layers.{i}.*, stage{k}.fc.{0,1}, stage{k}.fcs.{i}, bn2, fc``), for the converter tests.
 """
 import torch
@@ -26,6 +26,26 @@ class OfficialStage(nn.Module):
         v = self.fc(F.adaptive_avg_pool2d(stack.sum(1), 1))
         a = torch.stack([fc(v) for fc in self.fcs], dim=1).softmax(dim=1)
         return F.relu((stack * a).sum(1))
+
+
+class OfficialBottleneck(nn.Module):
+    """SDA-ResNet bottleneck: 1×1 → grouped 3×3 (8 groups, strided) → 1×1, returning z."""
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False, groups=8)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return out + (x if self.downsample is None else self.downsample(x))
 
 
 class OfficialBottle2neck(nn.Module):
@@ -90,8 +110,8 @@ PYCONV_LEVELS = (((3, 5, 7, 9), (1, 4, 8, 16), (1, 1, 1, 1)), ((3, 5, 7), (1, 4,
 
 
 class OfficialSDANet(nn.Module):
-    """``family='res2net'``: 7×7 stem + max-pool, conv shortcuts; ``'pyconv'``: no stem pool, every
-    stage strided, max-pool → 1×1 → BN shortcuts. ``head=False``: the mmdet 2.x backbone."""
+    """``family='resnet'`` or ``'res2net'``: 7×7 stem + max-pool, conv shortcuts; ``'pyconv'``: no stem
+    pool, every stage strided, max-pool → 1×1 → BN shortcuts. ``head=False``: the mmdet 2.x backbone."""
 
     def __init__(self, family, layers=(3, 4, 6, 3), num_classes=10, head=True):
         super().__init__()
@@ -101,7 +121,12 @@ class OfficialSDANet(nn.Module):
         inplanes = 64
         for k, n in enumerate(layers):
             planes, c = 64 * 2**k, 256 * 2**k
-            if family == 'res2net':
+            if family == 'resnet':
+                stride = 1 if k == 0 else 2
+                down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
+                blocks = [OfficialBottleneck(inplanes, planes, stride, down)]
+                blocks += [OfficialBottleneck(c, planes) for _ in range(n - 1)]
+            elif family == 'res2net':
                 stride = 1 if k == 0 else 2
                 down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
                 blocks = [OfficialBottle2neck(inplanes, planes, stride, down, 'stage')]
@@ -119,7 +144,7 @@ class OfficialSDANet(nn.Module):
 
     def features(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
-        if self.family == 'res2net':
+        if self.family != 'pyconv':
             x = F.max_pool2d(x, 3, 2, 1)
         outs = []
         for k in range(4):
@@ -131,4 +156,4 @@ class OfficialSDANet(nn.Module):
         return self.fc(self.bn2(F.adaptive_avg_pool2d(self.features(x)[-1], 1)).flatten(1))
 
 
-OFFICIAL_CLASSES = (OfficialStage, OfficialBottle2neck, OfficialPyConvBlock, OfficialSDANet)
+OFFICIAL_CLASSES = (OfficialStage, OfficialBottleneck, OfficialBottle2neck, OfficialPyConvBlock, OfficialSDANet)

@@ -1,8 +1,8 @@
 """Official SDA-xNet checkpoints → mmsda: strict loading, same outputs, no code run from the file.
 
-The "official" models here are written in this file from the formula with the official parameter
-names (REFERENCE.md), pickled whole inside ``nn.DataParallel`` under a module name that does not
-exist at load time, as the authors' checkpoints are.
+The "official" models (tests/_sda_official_layouts.py) are written from the formula with the official
+parameter names (REFERENCE.md), pickled whole inside ``nn.DataParallel`` under a module name that
+does not exist at load time, as the authors' checkpoints are.
 """
 import subprocess
 import sys
@@ -10,82 +10,15 @@ import sys
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from _model_zoo_helpers import randomize, save_as_official
+from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
 from mmsda.converters import PickledObject, convert_sda_classifier, extract_state_dict, load_untrusted
 
 REPO = __import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))
 OFFICIAL_MODULE = 'resnet_at'  # stands for the authors' module; not importable at load time
-
-
-class OfficialBottleneck(nn.Module):
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False, groups=8)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.downsample = downsample
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return out + (x if self.downsample is None else self.downsample(x))
-
-
-class OfficialStage(nn.Module):
-    def __init__(self, inplanes, planes, blocks, stride=1):
-        super().__init__()
-        c = planes * 4
-        downsample = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
-        self.layers = nn.Sequential(OfficialBottleneck(inplanes, planes, stride, downsample),
-                                    *[OfficialBottleneck(c, planes) for _ in range(blocks - 1)])
-        d = max(int(c / 16), 64)
-        self.fc = nn.Sequential(nn.Conv2d(c, d, 1, bias=False), nn.BatchNorm2d(d), nn.ReLU())
-        self.fcs = nn.ModuleList(nn.Conv2d(d, c, 1) for _ in range(blocks))
-
-    def forward(self, x):
-        zs = []
-        for block in self.layers:
-            zs.append(block(x))
-            x = F.relu(zs[-1])
-        stack = torch.stack(zs, dim=1)
-        v = self.fc(F.adaptive_avg_pool2d(stack.sum(1), 1))
-        a = torch.stack([fc(v) for fc in self.fcs], dim=1).softmax(dim=1)
-        return F.relu((stack * a).sum(1))
-
-
-class OfficialSDANet(nn.Module):
-    def __init__(self, layers=(2, 2, 2, 2), num_classes=1000, head=True):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        inplanes = 64
-        for i, n in enumerate(layers):
-            setattr(self, f'stage{i + 1}', OfficialStage(inplanes, 64 * 2**i, n, 1 if i == 0 else 2))
-            inplanes = 256 * 2**i
-        self.head = head
-        if head:
-            self.bn2 = nn.BatchNorm2d(2048)
-            self.fc = nn.Linear(2048, num_classes)
-
-    def features(self, x):
-        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
-        outs = []
-        for i in range(4):
-            x = getattr(self, f'stage{i + 1}')(x)
-            outs.append(x)
-        return outs
-
-    def forward(self, x):
-        x = self.bn2(F.adaptive_avg_pool2d(self.features(x)[-1], 1)).flatten(1)
-        return self.fc(x)
 
 
 def build(config, scope, **backbone):
@@ -100,9 +33,8 @@ def build(config, scope, **backbone):
 @pytest.fixture(scope='module')
 def official_classifier_file(tmp_path_factory):
     path = tmp_path_factory.mktemp('official') / 'sdanet26.pth'
-    model = randomize(OfficialSDANet())
-    save_as_official(nn.DataParallel(model), path, OFFICIAL_MODULE,
-                     (OfficialBottleneck, OfficialStage, OfficialSDANet))
+    model = randomize(OfficialSDANet('resnet', layers=(2, 2, 2, 2), num_classes=1000))
+    save_as_official(nn.DataParallel(model), path, OFFICIAL_MODULE, OFFICIAL_CLASSES)
     return model, path
 
 
@@ -136,7 +68,7 @@ def test_plain_state_dict_without_module_prefix_converts_too(official_classifier
 
 def test_converted_mmdet2_detector_loads_strict_and_backbone_matches(tmp_path):
     detector = build(f'{REPO}/configs/sda/mask-rcnn_sda-r86_fpn_1x_coco.py', 'mmdet', depth=26)
-    official_backbone = randomize(OfficialSDANet(head=False))
+    official_backbone = randomize(OfficialSDANet('resnet', layers=(2, 2, 2, 2), head=False))
     state = {f'backbone.{k}': v for k, v in official_backbone.state_dict().items()}
     state.update({k: v for k, v in detector.state_dict().items() if not k.startswith('backbone.')})
     src, dst = tmp_path / 'mask_rcnn_sdanet.pth', tmp_path / 'converted.pth'
