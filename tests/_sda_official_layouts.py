@@ -28,26 +28,6 @@ class OfficialStage(nn.Module):
         return F.relu((stack * a).sum(1))
 
 
-class OfficialBottleneck(nn.Module):
-    """SDA-ResNet bottleneck: 1×1 → grouped 3×3 (8 groups, strided) → 1×1, returning z."""
-
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False, groups=8)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.downsample = downsample
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return out + (x if self.downsample is None else self.downsample(x))
-
-
 class OfficialBottle2neck(nn.Module):
     """Res2Net 26w×4s bottleneck; ``stype='stage'``: no hierarchical adds, last split avg-pooled."""
 
@@ -75,15 +55,16 @@ class OfficialBottle2neck(nn.Module):
         return out + (x if self.downsample is None else self.downsample(x))
 
 
-class OfficialPyConvBlock(nn.Module):
-    """PyConv bottleneck: ``conv2`` is ``conv2_1..conv2_L`` (L > 1) or one plain 3×3 conv."""
+class OfficialBottleneck(nn.Module):
+    """Bottleneck returning z. ``conv2`` is one 3×3 conv with ``groups[0]`` groups (SDA-ResNet: 8; the
+    last PyConv level: 1) or, for more than one kernel, PyConv levels ``conv2_1..conv2_L``."""
 
     def __init__(self, inplanes, planes, stride=1, downsample=None, kernels=(3, ), groups=(1, ), splits=(1, )):
         super().__init__()
         self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
         if len(kernels) == 1:
-            self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+            self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, groups=groups[0], bias=False)
         else:
             self.conv2 = nn.Module()
             for i, (k, g, s) in enumerate(zip(kernels, groups, splits)):
@@ -124,8 +105,8 @@ class OfficialSDANet(nn.Module):
             if family == 'resnet':
                 stride = 1 if k == 0 else 2
                 down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
-                blocks = [OfficialBottleneck(inplanes, planes, stride, down)]
-                blocks += [OfficialBottleneck(c, planes) for _ in range(n - 1)]
+                blocks = [OfficialBottleneck(inplanes, planes, stride, down, groups=(8, ))]
+                blocks += [OfficialBottleneck(c, planes, groups=(8, )) for _ in range(n - 1)]
             elif family == 'res2net':
                 stride = 1 if k == 0 else 2
                 down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
@@ -134,8 +115,8 @@ class OfficialSDANet(nn.Module):
             else:
                 down = nn.Sequential(nn.MaxPool2d(3, 2, 1), nn.Conv2d(inplanes, c, 1, bias=False), nn.BatchNorm2d(c))
                 kgs = PYCONV_LEVELS[k]
-                blocks = [OfficialPyConvBlock(inplanes, planes, 2, down, *kgs)]
-                blocks += [OfficialPyConvBlock(c, planes, 1, None, *kgs) for _ in range(n - 1)]
+                blocks = [OfficialBottleneck(inplanes, planes, 2, down, *kgs)]
+                blocks += [OfficialBottleneck(c, planes, 1, None, *kgs) for _ in range(n - 1)]
             setattr(self, f'stage{k + 1}', OfficialStage(blocks, c))
             inplanes = c
         if head:
@@ -156,4 +137,4 @@ class OfficialSDANet(nn.Module):
         return self.fc(self.bn2(F.adaptive_avg_pool2d(self.features(x)[-1], 1)).flatten(1))
 
 
-OFFICIAL_CLASSES = (OfficialStage, OfficialBottleneck, OfficialBottle2neck, OfficialPyConvBlock, OfficialSDANet)
+OFFICIAL_CLASSES = (OfficialStage, OfficialBottleneck, OfficialBottle2neck, OfficialSDANet)
