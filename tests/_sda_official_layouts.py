@@ -102,16 +102,15 @@ class OfficialSDANet(nn.Module):
         inplanes = 64
         for k, n in enumerate(layers):
             planes, c = 64 * 2**k, 256 * 2**k
-            if family == 'resnet':
+            if family in ('resnet', 'res2net'):
                 stride = 1 if k == 0 else 2
                 down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
-                blocks = [OfficialBottleneck(inplanes, planes, stride, down, groups=(8, ))]
-                blocks += [OfficialBottleneck(c, planes, groups=(8, )) for _ in range(n - 1)]
-            elif family == 'res2net':
-                stride = 1 if k == 0 else 2
-                down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c))
-                blocks = [OfficialBottle2neck(inplanes, planes, stride, down, 'stage')]
-                blocks += [OfficialBottle2neck(c, planes) for _ in range(n - 1)]
+                if family == 'resnet':
+                    blocks = [OfficialBottleneck(inplanes, planes, stride, down, groups=(8, ))]
+                    blocks += [OfficialBottleneck(c, planes, groups=(8, )) for _ in range(n - 1)]
+                else:
+                    blocks = [OfficialBottle2neck(inplanes, planes, stride, down, 'stage')]
+                    blocks += [OfficialBottle2neck(c, planes) for _ in range(n - 1)]
             else:
                 down = nn.Sequential(nn.MaxPool2d(3, 2, 1), nn.Conv2d(inplanes, c, 1, bias=False), nn.BatchNorm2d(c))
                 kgs = PYCONV_LEVELS[k]
