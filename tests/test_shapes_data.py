@@ -102,7 +102,7 @@ def test_ensure_removes_leftovers_of_killed_runs(tmp_path):
     ensure_shapes_cls(str(tmp_path), {'train': 1}, img_size=32)
     assert sorted(os.listdir(tmp_path)) == ['.shapes.lock', '.shapes_cls_train.complete', 'meta',
                                             'train']
-    assert sorted(os.listdir(tmp_path / 'meta')) == ['classes.txt', 'train.txt']
+    assert sorted(os.listdir(tmp_path / 'meta')) == ['classes.txt', 'train.txt', 'train_sizes.json']
 
 
 def test_concurrent_ensure_gives_one_valid_dataset(tmp_path):
@@ -202,6 +202,10 @@ def test_shapes_coco_dataset_generates_and_runs_mmdet_pipeline(tmp_path):
     (lambda d: generate_shapes_cls(d, num_per_class=0), 'num_per_class'),
     (lambda d: generate_shapes_cls(d, img_size=8), 'img_size'),
     (lambda d: generate_shapes_cls(d, split='classes'), 'split'),
+    (lambda d: generate_shapes_cls(d, scale_range=(0.5, 0.2)), 'scale_range'),
+    (lambda d: generate_shapes_cls(d, scale_range=(0.0, 0.5)), 'scale_range'),
+    (lambda d: generate_shapes_cls(d, scale_range=(0.5, 1.2)), 'scale_range'),
+    (lambda d: generate_shapes_cls(d, scale_range=0.5), 'scale_range'),
     (lambda d: ensure_shapes_coco(d, {'train': 2.5}), 'num_images'),
     (lambda d: ensure_shapes_cls(d, {'train': -1}), 'num_per_class'),
     (lambda d: shapes.split_from_ann_file(osp.join(d, 'train.json'), 'det'), 'ann_file'),
@@ -230,3 +234,75 @@ def test_cli_reports_sizes(tmp_path, capsys):
     generate_shapes.main(['--out', str(tmp_path / 'cls'), '--task', 'cls', '--per-class', '1',
                           '--per-class-val', '1', '--img-size', '32'])
     assert 'train: 5 images (1 per class)' in capsys.readouterr().out
+
+
+def _sizes(root, split):
+    with open(osp.join(root, 'meta', f'{split}_sizes.json')) as f:
+        return json.load(f)
+
+
+def test_cls_sizes_describe_the_drawn_shapes(tmp_path):
+    from mmsda.datasets.shapes.geometry import _UNIT_AREAS
+    generate_shapes_cls(str(tmp_path), 'val', num_per_class=4, img_size=(80, 64), seed=3)
+    sizes = _sizes(tmp_path, 'val')
+    assert sizes['scale_range'] == [0.15, 0.9] and sizes['img_size'] == [80, 64]
+    with open(tmp_path / 'meta' / 'val.txt') as f:
+        names = [line.split()[0] for line in f]
+    assert sorted(sizes['images']) == sorted(names)
+    for name, size in sizes['images'].items():
+        assert 0.15 <= size['scale'] <= 0.9
+        assert size['radius'] == pytest.approx(size['scale'] * 64 / 2)  # of the shorter side
+        polygon_area = _UNIT_AREAS[name.split('/')[0]] * size['radius'] ** 2
+        assert abs(size['area'] - polygon_area) <= 2 * np.pi * size['radius'] + 4, (name, size)
+
+
+def test_scale_range_sets_the_object_sizes(tmp_path):
+    from mmsda.analysis import scale_size_bin
+    for scale, expected in ((0.2, 'small'), (0.5, 'medium'), (0.9, 'large')):
+        root = tmp_path / str(scale)
+        generate_shapes_cls(str(root), 'val', num_per_class=2, img_size=64, scale_range=(scale, scale))
+        records = _sizes(root, 'val')['images'].values()
+        assert [r['radius'] for r in records] == pytest.approx([scale * 32] * 10)
+        # known objects against the study's default range 0.1-0.95 (terciles at 0.383 and 0.667)
+        assert {scale_size_bin(r['scale'], (0.1, 0.95)) for r in records} == {expected}
+    areas = [_sizes(tmp_path / str(s), 'val')['images']['square/00000.png']['area'] for s in (0.2, 0.5, 0.9)]
+    assert areas[0] < areas[1] < areas[2]
+
+
+def test_default_scale_range_keeps_images_and_markers_of_older_data(tmp_path):
+    # Data written before scale_range existed: same images, a marker without scale_range, no sizes.
+    root = tmp_path / 'old'
+    ensure_shapes_cls(str(root), {'val': 2}, img_size=32, seed=1)
+    expected_sizes = _sizes(root, 'val')
+    os.remove(root / 'meta' / 'val_sizes.json')
+    marker_path = root / '.shapes_cls_val.complete'
+    marker = json.loads(marker_path.read_text())
+    del marker['params']['scale_range']
+    marker_path.write_text(json.dumps(marker))
+    assert marker['params']['version'] == shapes.FORMAT_VERSION == 1
+    stamp = os.stat(root / 'val' / 'circle' / '00000.png').st_mtime_ns
+    ensure_shapes_cls(str(root), {'val': 2}, img_size=32, seed=1, scale_range=(0.15, 0.9))
+    assert _sizes(root, 'val') == expected_sizes, 'sizes recomputed for the existing images'
+    assert os.stat(root / 'val' / 'circle' / '00000.png').st_mtime_ns == stamp
+    with pytest.raises(ValueError, match=r'scale_range=\[0.15, 0.9\] \(requested \[0.1, 0.95\]\)'):
+        ensure_shapes_cls(str(root), {'val': 2}, img_size=32, seed=1, scale_range=(0.1, 0.95))
+    wide = tmp_path / 'wide'
+    generate_shapes_cls(str(wide), 'val', num_per_class=2, img_size=32, seed=1, scale_range=(0.1, 0.95))
+    assert not filecmp.cmp(root / 'val' / 'circle' / '00000.png', wide / 'val' / 'circle' / '00000.png',
+                           shallow=False)
+
+
+def test_shapes_cls_dataset_exposes_the_recorded_sizes(tmp_path):
+    from mmengine.registry import DATASETS, DefaultScope
+    cfg = dict(type='mmsda.ShapesClsDataset', data_root=str(tmp_path), ann_file='meta/val.txt',
+               data_prefix='val', generate=dict(num_per_class=2, img_size=48, scale_range=(0.3, 0.6)),
+               pipeline=[])
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(cfg)
+    recorded = _sizes(tmp_path, 'val')['images']
+    assert dataset.metainfo['scale_range'] == (0.3, 0.6)
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        size = recorded[osp.relpath(info['img_path'], tmp_path / 'val')]
+        assert (info['object_scale'], info['object_radius'], info['object_area']) == \
+            (size['scale'], size['radius'], size['area'])

@@ -6,7 +6,8 @@ Two views of the same kind of images, written to disk with numpy, PIL and pycoco
   shaded shapes of the :data:`SHAPES_CLASSES` per image, randomly rotated, on textured backgrounds
   (a smooth tinted gradient, low-frequency colour noise, faint blobs and thin lines that are *not*
   objects, pixel noise). Annotations are COCO ``instances_<split>.json`` files.
-* **Classification** (:func:`generate_shapes_cls`): one shape per image at a random scale, in the
+* **Classification** (:func:`generate_shapes_cls`): one shape per image at a random scale (drawn
+  from ``scale_range`` and recorded with the object's size in ``meta/<split>_sizes.json``), in the
   folder layout and annotation-file format of mmpretrain's ``CustomDataset``.
 
 Determinism. Every image draws from its own ``numpy.random.Generator`` seeded from ``(seed, task,
@@ -23,15 +24,15 @@ checks), :mod:`.writers` (JSON and PNG files) and :mod:`.cache` (generate-if-mis
 """
 from .cache import (DEFAULT_CLS_SPLITS, DEFAULT_COCO_SPLITS, ensure_shapes_cls, ensure_shapes_coco,
                     split_from_ann_file)
-from .classification import generate_shapes_cls
+from .classification import cls_sizes_file, generate_shapes_cls, shapes_cls_sizes
 from .coco import COCO_AREA_THRESHOLDS, generate_shapes_coco, size_range_counts
 from .geometry import SHAPES_CLASSES
-from .params import FORMAT_VERSION
+from .params import DEFAULT_CLS_SCALE_RANGE, FORMAT_VERSION
 from .placement import MIN_VISIBLE_AREA, SIZE_RANGES, SIZE_WEIGHTS
 
 __all__ = [
     'SHAPES_CLASSES', 'SIZE_RANGES', 'SIZE_WEIGHTS', 'COCO_AREA_THRESHOLDS', 'MIN_VISIBLE_AREA',
     'DEFAULT_COCO_SPLITS', 'DEFAULT_CLS_SPLITS', 'FORMAT_VERSION', 'generate_shapes_coco',
     'generate_shapes_cls', 'ensure_shapes_coco', 'ensure_shapes_cls', 'split_from_ann_file',
-    'size_range_counts'
+    'size_range_counts', 'DEFAULT_CLS_SCALE_RANGE', 'cls_sizes_file', 'shapes_cls_sizes'
 ]

@@ -6,6 +6,14 @@ import numpy as np
 #: Bumped whenever the images a given set of parameters produces change.
 FORMAT_VERSION = 1
 
+#: Default ``(min, max)`` scale of the classification view's shape: its circumscribed circle's
+#: diameter as a fraction of the shorter image side.
+DEFAULT_CLS_SCALE_RANGE = (0.15, 0.9)
+
+#: Parameters added after data of :data:`FORMAT_VERSION` was first written, with the value such older
+#: data was made with: a completion marker without the key describes data made with that value.
+_ADDED_PARAMS = {'shapes_cls': dict(scale_range=list(DEFAULT_CLS_SCALE_RANGE))}
+
 _MIN_COCO_SIDE = 64
 _MIN_CLS_SIDE = 32
 
@@ -35,6 +43,22 @@ def _check_split(split, reserved=()):
     return split
 
 
+def _check_scale_range(scale_range):
+    """``scale_range`` as a ``[min, max]`` list of floats with ``0 < min <= max <= 1``."""
+    valid = isinstance(scale_range, (tuple, list)) and len(scale_range) == 2 and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in scale_range)
+    if not valid or not 0 < scale_range[0] <= scale_range[1] <= 1:
+        raise ValueError('scale_range must be a (min, max) pair of fractions of the shorter image side '
+                         f'with 0 < min <= max <= 1, got {scale_range!r}')
+    return [float(v) for v in scale_range]
+
+
+def _with_added_params(params):
+    """Recorded parameters completed with the :data:`_ADDED_PARAMS` of their kind."""
+    return dict(_ADDED_PARAMS.get(params.get('kind'), {}), **params)
+
+
 def _coco_params(split='train', num_images=100, img_size=(256, 256), seed=0, max_objects=8,
                  min_visible=0.5):
     """Checked, JSON-ready parameters of :func:`~.coco.generate_shapes_coco`."""
@@ -49,10 +73,12 @@ def _coco_params(split='train', num_images=100, img_size=(256, 256), seed=0, max
                 min_visible=float(min_visible))
 
 
-def _cls_params(split='train', num_per_class=100, img_size=(64, 64), seed=0):
+def _cls_params(split='train', num_per_class=100, img_size=(64, 64), seed=0,
+                scale_range=DEFAULT_CLS_SCALE_RANGE):
     """Checked, JSON-ready parameters of :func:`~.classification.generate_shapes_cls`."""
     return dict(kind='shapes_cls', version=FORMAT_VERSION,
                 split=_check_split(split, reserved=('classes', )),
                 num_per_class=_check_int('num_per_class', num_per_class, 1),
                 img_size=_check_img_size(img_size, _MIN_CLS_SIDE),
-                seed=_check_int('seed', seed, 0))
+                seed=_check_int('seed', seed, 0),
+                scale_range=_check_scale_range(scale_range))
