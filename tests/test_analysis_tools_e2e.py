@@ -7,7 +7,7 @@ import sys
 import pytest
 from PIL import Image
 
-from test_tools_e2e import CLS_DEMO, REPO, run, tiny_det_config
+from test_tools_e2e import CLS_DEMO, run, tiny_det_config
 
 pytestmark = pytest.mark.slow
 

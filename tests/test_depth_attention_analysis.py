@@ -2,18 +2,18 @@
 import csv
 import json
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from _tool_helpers import import_tool
 from mmsda.analysis import (DepthAttentionRecorder, bin_counts, binned_means, coco_size_bin,
                             find_depth_attention, scale_bin_edges, scale_size_bin)
 from mmsda.analysis.builders import load_matching_checkpoint
-from mmsda.analysis.depth_attention_report import summarise, write_report
 from mmsda.analysis.depth_attention import DepthAttentionStage
+from mmsda.analysis.depth_attention_report import summarise, write_report
 from mmsda.datasets.shapes import size_range_counts
 from mmsda.models.backbones import SDAResNet
 
@@ -77,6 +77,19 @@ def test_recording_leaves_the_outputs_bit_equal(grad):
     for a, b, c in zip(plain, hooked, after):
         assert torch.equal(a, b) and torch.equal(a, c)
     assert all(not fusion.excite._forward_hooks for _, fusion in find_depth_attention(model))
+
+
+@pytest.mark.parametrize('family', ['Res2Net', 'DCAResNet', 'EPSANet', 'SKNet'])
+def test_recorder_works_for_every_sda_family(family):
+    from mmsda.registry import MODELS
+    model = MODELS.build(dict(type=family, depth=50, with_sda=True, out_indices=(3,))).eval()
+    with DepthAttentionRecorder(model) as recorder, torch.no_grad():
+        out = model(torch.randn(1, 3, 32, 32))
+        weights = recorder.pop()
+    assert [weights[s.name].shape[1] for s in recorder.stages] == [3, 4, 6, 3]
+    for w in weights.values():
+        torch.testing.assert_close(w.sum(dim=1), torch.ones(w.shape[0], w.shape[2]))
+    assert out[0].shape[1] == 2048
 
 
 def test_recorder_refuses_a_model_without_depth_attention():
@@ -165,12 +178,7 @@ def test_checkpoint_mismatch_names_the_first_keys(tmp_path):
 
 
 def _vis_tool():
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    try:
-        import vis_depth_attention
-    finally:
-        sys.path.pop(0)
-    return vis_depth_attention
+    return import_tool('analysis_tools/vis_depth_attention.py')
 
 
 def test_vis_tool_names_a_backbone_without_depth_attention(tmp_path):

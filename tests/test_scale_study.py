@@ -1,12 +1,12 @@
 """Scale study: per-size accuracy, mean ± std, the table, and the tool's run configs and checks."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 
+from _tool_helpers import import_tool
 from mmsda.analysis.scale_study import accuracy_by_size, aggregate, markdown_table, mean_std
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -15,12 +15,7 @@ DET_DEMO = osp.join(REPO, 'configs', 'demo', 'mask-rcnn_sda-r26-tiny_fpn_shapes.
 
 
 def _study_tool():
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    try:
-        import scale_study
-    finally:
-        sys.path.pop(0)
-    return scale_study
+    return import_tool('analysis_tools/scale_study.py')
 
 
 def test_accuracy_by_size_counts_hits_per_scale_tercile():

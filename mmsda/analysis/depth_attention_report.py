@@ -182,8 +182,8 @@ def write_csv(path, stages, records, size_kind, size_info):
 
 
 def plot_by_size(summary, path, title):
-    """Mean weight per block of every stage, one bar per size bin, ± its standard error; the dashed
-    line is the uniform weight 1/N."""
+    """Mean weight per block of every stage, one point per size bin, ± its standard error; the dashed
+    line is the uniform weight 1/N. The legend gives each bin's images (the sum of their shares)."""
     by_size = summary['by_size']
     panels = []
     for stage in summary['stages']:
@@ -193,11 +193,11 @@ def plot_by_size(summary, path, title):
             if entry['mean'] is None:
                 continue
             se = np.array(entry['std'][stage['name']]) / np.sqrt(max(entry['effective_images'], 1.0))
-            series.append(dict(label=f'{name} ({entry["effective_images"]:.1f} images)',
+            series.append(dict(label=f'{name} ({entry["weight"]:.1f} images)',
                                values=entry['mean'][stage['name']], errors=se.tolist()))
         panels.append(dict(title=stage['label'], groups=[str(b + 1) for b in range(stage['num_blocks'])],
                            series=series, reference=1 / stage['num_blocks']))
-    plot_grouped_bars(panels, path, title, ylabel='mean weight', xlabel='block')
+    plot_grouped_bars(panels, path, title, ylabel='mean weight', xlabel='block', points=True)
 
 
 def write_report(out_dir, summary, records, size_info, meta):

@@ -53,8 +53,8 @@ def plot_stage_block_heatmap(labels, rows, path, title):
     plt.close(fig)
 
 
-def plot_grouped_bars(panels, path, title, ylabel, xlabel=None):
-    """Panels of grouped bars with error bars.
+def plot_grouped_bars(panels, path, title, ylabel, xlabel=None, points=False):
+    """Panels of grouped bars (or points) with error bars.
 
     Args:
         panels (Sequence[dict]): each ``dict(title, groups, series)`` and optionally ``reference``
@@ -64,6 +64,8 @@ def plot_grouped_bars(panels, path, title, ylabel, xlabel=None):
         title (str): figure title.
         ylabel (str): y axis label.
         xlabel (str, optional): x axis label of every panel.
+        points (bool): markers instead of bars, on an axis fitted to the values (small differences
+            stay visible; bars would have to start at 0). Default: False.
     """
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(max(6.0, 1.0 + 2.6 * len(panels)), 3.6),
@@ -77,8 +79,11 @@ def plot_grouped_bars(panels, path, title, ylabel, xlabel=None):
             errors = entry.get('errors')
             if errors is not None:
                 errors = np.array([0 if e is None else e for e in errors], dtype=float)
-            ax.bar(x + (k - (len(series) - 1) / 2) * width, values, width, yerr=errors, capsize=3,
-                   label=entry['label'])
+            offset = x + (k - (len(series) - 1) / 2) * width
+            if points:
+                ax.errorbar(offset, values, yerr=errors, fmt='o', capsize=3, label=entry['label'])
+            else:
+                ax.bar(offset, values, width, yerr=errors, capsize=3, label=entry['label'])
         if panel.get('reference') is not None:
             ax.axhline(panel['reference'], color='gray', linestyle='--', linewidth=0.8)
         ax.set_xticks(x, panel['groups'])

@@ -125,9 +125,9 @@ def main(argv=None):
     if summary['by_size'] is None:
         print('no object sizes known for these images: no by-size plot')
     else:
-        counts = ', '.join(f'{name} {entry["effective_images"]:.1f}'
+        counts = ', '.join(f'{name} {entry["weight"]:.1f} ({entry["pure_images"]} only {name})'
                            for name, entry in summary['by_size']['bins'].items())
-        print(f'size bins ({size_kind}), images counted per bin: {counts}')
+        print(f'size bins ({size_kind}), images per bin as object shares: {counts}')
     for kind, path in files.items():
         print(f'{kind}: {path}')
 
