@@ -82,7 +82,7 @@ def test_recording_leaves_the_outputs_bit_equal(grad):
 @pytest.mark.parametrize('family', ['Res2Net', 'DCAResNet', 'EPSANet', 'SKNet'])
 def test_recorder_works_for_every_sda_family(family):
     from mmsda.registry import MODELS
-    model = MODELS.build(dict(type=family, depth=50, with_sda=True, out_indices=(3,))).eval()
+    model = MODELS.build(dict(type=f'mmsda.{family}', depth=50, with_sda=True, out_indices=(3,))).eval()
     with DepthAttentionRecorder(model) as recorder, torch.no_grad():
         out = model(torch.randn(1, 3, 32, 32))
         weights = recorder.pop()
