@@ -40,6 +40,14 @@ def apply_common_args(cfg, config_path, work_dir=None, launcher='none'):
     cfg.launcher = launcher
 
 
+def add_custom_hook(cfg, hook):
+    """Append ``hook`` to ``cfg.custom_hooks`` unless the config has a hook of that type already
+    (whose settings are then kept)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if all(h.get('type') != hook['type'] for h in hooks):
+        cfg.custom_hooks = hooks + [hook]
+
+
 def build_runner(cfg):
     """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``."""
     from mmengine.registry import RUNNERS
