@@ -49,7 +49,9 @@ def add_custom_hook(cfg, hook):
 
 
 def build_runner(cfg):
-    """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``."""
+    """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``, with
+    ``mmsda.KillOrphanedWorkersHook`` (data-loader workers end with a killed training process)."""
+    add_custom_hook(cfg, dict(type='mmsda.KillOrphanedWorkersHook'))
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     if cfg.get('default_scope') == 'mmdet':
