@@ -35,7 +35,9 @@ def memory_sample():
             workers_rss += child.memory_info().rss
         except psutil.Error:  # a worker that ended between listing and reading
             pass
-    return dict(rss_mb=round(process.memory_info().rss / MB, 1), peak_rss_mb=round(peak_rss_mb(), 1),
+    rss = process.memory_info().rss / MB
+    # Linux updates the high-water mark lazily (on unmap, exit ...), so it can lag behind the current RSS
+    return dict(rss_mb=round(rss, 1), peak_rss_mb=round(max(rss, peak_rss_mb()), 1),
                 workers_rss_mb=round(workers_rss / MB, 1), num_workers=len(children))
 
 
