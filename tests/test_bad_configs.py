@@ -1,28 +1,18 @@
 """Bad configs get errors in the user's terms: a catalogue of mistakes, each built from a real config the
 way ``tools/misc/check_config.py`` does, with the message fragment the user sees."""
-import importlib.util
 import os.path as osp
 
 import pytest
+from _model_zoo_helpers import REPO, load_tool
 
 from mmsda.utils.model_check import ChannelMismatchError, in_channels_problem
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
     'det': osp.join(REPO, 'configs', 'demo', 'mask-rcnn_sda-r26-tiny_fpn_shapes.py'),
     'cls': osp.join(REPO, 'configs', 'demo', 'sda-resnet26-tiny_1xb32_shapes-cls.py'),
 }
 SHAPES = {'det': (128, 128), 'cls': (32, 32)}
-
-
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'misc', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECK_CONFIG = _load_tool('check_config')
+CHECK_CONFIG = load_tool('tools/misc/check_config.py')
 
 
 def _swap(**backbone):
@@ -107,7 +97,8 @@ def test_check_config_exits_nonzero_on_a_channel_mismatch(capsys):
 @pytest.mark.parametrize('expected,produced,message', [
     ([64, 128], [64, 128], None),
     (256, [256, 256, 256], None),
-    (256, [256, 512], 'in_channels=256 do not match the output channels of x: [256, 512]. Set m.in_channels=[256, 512]'),
+    (256, [256, 512],
+     'in_channels=256 do not match the output channels of x: [256, 512]. Set m.in_channels=[256, 512]'),
     ((64, 128), [64, 256], 'in_channels=[64, 128] do not match'),
 ])
 def test_in_channels_problem(expected, produced, message):

@@ -1,6 +1,5 @@
 """Bad data, injected into real generated shapes splits: every fault is found and names its file."""
 import contextlib
-import importlib.util
 import json
 import logging
 import os
@@ -9,24 +8,17 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from _model_zoo_helpers import REPO, load_tool
 from mmengine.registry import init_default_scope
 
 from mmsda.datasets.checks import annotation_problems, coco_problems, format_problems, image_problems
 from mmsda.datasets.shapes import generate_shapes_cls, generate_shapes_coco
 from mmsda.engine import CheckDataHook, DataCheckError
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 pytestmark = pytest.mark.filterwarnings('ignore:__array__ implementation:DeprecationWarning')
 
 
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'misc', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECK_DATASET = _load_tool('check_dataset')
+CHECK_DATASET = load_tool('tools/misc/check_dataset.py')
 IMG = 64
 
 
@@ -321,7 +313,8 @@ def test_hook_accepts_what_the_pipeline_skips(coco_root, loader, fault, skipped)
 def test_hook_checks_the_validation_set_too(coco_root):
     os.remove(coco_root / 'train' / '000006.png')
     dataset = build_coco_dataset(coco_root, [dict(type='mmsda.LoadImageFromFile', ignore_empty=True)])
-    runner = SimpleNamespace(train_dataloader=None, val_loop=SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset)))
+    val_loop = SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset))
+    runner = SimpleNamespace(train_dataloader=None, val_loop=val_loop)
     with pytest.raises(DataCheckError, match='of the val set'):  # validation cannot skip samples
         CheckDataHook(splits=('val', )).before_train(runner)
 

@@ -44,7 +44,8 @@ def test_killed_rank_ends_the_job_quickly_and_resume_completes(tmp_path, rank):
     # one data-loader worker per rank, as the demo config has
     cmd = ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(work_dir), '--cfg-options',
            'train_dataloader.num_workers=1', 'train_dataloader.persistent_workers=True']
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000 + rank), CUDA_VISIBLE_DEVICES='')
+    port = str(29500 + os.getpid() % 1000 + rank)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=port, CUDA_VISIBLE_DEVICES='')
     with open(tmp_path / 'first_run.log', 'w') as log:
         job = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
@@ -69,6 +70,6 @@ def test_killed_rank_ends_the_job_quickly_and_resume_completes(tmp_path, rank):
     assert not left, f'processes left behind by the failed job: {[p.info["cmdline"][:4] for p in left]}'
     assert not (work_dir / 'epoch_3.pth').exists()
 
-    out = run(cmd + ['--resume'], env=dict(PORT=env['PORT'], CUDA_VISIBLE_DEVICES=''))
+    out = run(cmd + ['--resume'], env=dict(PORT=port, CUDA_VISIBLE_DEVICES=''))
     assert 'resumed epoch: 1' in out or 'resumed epoch: 2' in out, out[-3000:]
     assert (work_dir / 'epoch_3.pth').is_file()

@@ -78,4 +78,4 @@ def test_hook_guards_train_and_val_loaders():
     val = torch.utils.data.DataLoader(list(range(4)), num_workers=2)
     runner = SimpleNamespace(train_dataloader=train, val_loop=SimpleNamespace(dataloader=val))
     KillOrphanedWorkersHook().before_train(runner)
-    assert isinstance(train.worker_init_fn, ExitWithParentInit) and isinstance(val.worker_init_fn, ExitWithParentInit)
+    assert all(isinstance(loader.worker_init_fn, ExitWithParentInit) for loader in (train, val))

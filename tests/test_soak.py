@@ -1,21 +1,17 @@
 """Long-run memory: MemoryMonitorHook's samples and tools/analysis_tools/soak.py's growth report."""
-import importlib.util
 import json
-import os.path as osp
 import re
 import subprocess
 import sys
 from types import SimpleNamespace
 
 import pytest
+from _model_zoo_helpers import load_tool
 
 from mmsda.engine import MemoryMonitorHook
 from mmsda.engine.hooks.memory_monitor import memory_sample
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location('soak', osp.join(REPO, 'tools', 'analysis_tools', 'soak.py'))
-SOAK = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(SOAK)
+SOAK = load_tool('tools/analysis_tools/soak.py')
 
 
 def _sample(it, rss, peak=None, workers=0.0):

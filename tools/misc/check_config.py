@@ -85,7 +85,8 @@ def main(argv=None):
     except ChannelMismatchError as exc:
         print(f'{args.config}: {exc}')
         return 1
-    print(f'{osp.basename(args.config)}: {cfg.model.get("type")} on a {(shape or DEFAULT_SHAPES[cfg.default_scope])} input')
+    height, width = shape or DEFAULT_SHAPES[cfg.default_scope]
+    print(f'{osp.basename(args.config)}: {cfg.model.get("type")} on a {height}x{width} input')
     for name, text in shapes.items():
         print(f'  {name} outputs: {text}')
     return 0

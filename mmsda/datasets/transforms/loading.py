@@ -62,7 +62,8 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
             raise ImageLoadError(f'cannot load image {path}: {reason}') from failure
         if path not in self._skipped:
             self._skipped.add(path)
-            print_log(f'skipping image {path}: {reason} (ignore_empty=True)', logger='current', level=logging.WARNING)
+            print_log(f'skipping image {path}: {reason} (ignore_empty=True)', logger='current',
+                      level=logging.WARNING)
         return None
 
     def __repr__(self):
