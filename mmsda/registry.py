@@ -4,8 +4,10 @@ Each registry is a child of MMEngine's root registry of the same kind, so a conf
 ``default_scope`` is ``mmdet`` *or* ``mmpretrain`` can name ``type='mmsda.SDAResNet'``: MMEngine
 imports ``mmsda.registry`` for the ``mmsda`` prefix, finds the child registry under the root, and the
 ``locations`` below are imported lazily on the first lookup, so no ``custom_imports`` are needed.
+The same holds for hooks (``custom_hooks=[dict(type='mmsda.CheckDataHook')]``) and transforms.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -16,3 +18,4 @@ DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='mmsda', locations=['mmsda.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='mmsda', locations=['mmsda.datasets'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmsda', locations=['mmsda.engine'])

@@ -40,8 +40,18 @@ def apply_common_args(cfg, config_path, work_dir=None, launcher='none'):
     cfg.launcher = launcher
 
 
+def add_custom_hook(cfg, hook):
+    """Append ``hook`` to ``cfg.custom_hooks`` unless the config has a hook of that type already
+    (whose settings are then kept)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if all(h.get('type') != hook['type'] for h in hooks):
+        cfg.custom_hooks = hooks + [hook]
+
+
 def build_runner(cfg):
-    """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``."""
+    """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``, with
+    ``mmsda.KillOrphanedWorkersHook`` (data-loader workers end with a killed training process)."""
+    add_custom_hook(cfg, dict(type='mmsda.KillOrphanedWorkersHook'))
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     if cfg.get('default_scope') == 'mmdet':

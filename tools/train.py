@@ -15,8 +15,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _runner_utils import (apply_common_args, build_runner, load_config,  # noqa: E402
-                           parse_cfg_options)
+from _runner_utils import (add_custom_hook, apply_common_args, build_runner,  # noqa: E402
+                           load_config, parse_cfg_options)
 
 
 def parse_args(argv=None):
@@ -31,6 +31,9 @@ def parse_args(argv=None):
         help='resume from the given checkpoint; with no value, resume from the latest checkpoint '
         'in the work dir')
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
+    parser.add_argument('--no-data-check', action='store_true',
+                        help='do not check before training that every image file can be read '
+                        '(mmsda.CheckDataHook, added by default)')
     parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
                         help='override config settings, e.g. train_cfg.max_epochs=2 (xxx=yyy format)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -73,6 +76,9 @@ def main(argv=None):
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+
+    if not args.no_data_check:
+        add_custom_hook(cfg, dict(type='mmsda.CheckDataHook'))
 
     runner = build_runner(cfg)
     runner.train()

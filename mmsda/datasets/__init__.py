@@ -2,7 +2,8 @@
 
 The synthetic shapes generators need only numpy, PIL and pycocotools. The dataset classes need
 mmdet (:class:`ShapesCocoDataset`) or mmpretrain (:class:`ShapesClsDataset`); each is available when
-its library is installed, so the package also imports with only one of the two.
+its library is installed, so the package also imports with only one of the two. The data checks
+(:mod:`.checks`) and the ``LoadImageFromFile`` transform work for both.
 """
 from importlib.util import find_spec
 
@@ -13,6 +14,10 @@ __all__ = [
     'SHAPES_CLASSES', 'generate_shapes_coco', 'generate_shapes_cls', 'ensure_shapes_coco',
     'ensure_shapes_cls', 'size_range_counts'
 ]
+
+if find_spec('mmcv') is not None:
+    from .transforms import ImageLoadError, LoadImageFromFile
+    __all__ += ['ImageLoadError', 'LoadImageFromFile']
 
 if find_spec('mmdet') is not None:
     from .shapes_dataset import ShapesCocoDataset

@@ -15,9 +15,9 @@ from ..layers.max_pool import MaxPool2d
 from .stage import ResStage, build_shortcut
 
 
-def _check_choice(name, value, allowed):
+def _check_choice(owner, name, value, allowed):
     if value not in allowed:
-        raise ValueError(f'{name} must be one of {list(allowed)}, got {value!r}')
+        raise ValueError(f'{owner}: {name} must be one of {list(allowed)}, got {value!r}')
 
 
 def _as_cfg(cfg, name):
@@ -74,26 +74,30 @@ class AttentionResNet(BaseModule):
                  norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, with_cp=False,
                  zero_init_residual=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
+        owner = type(self).__name__  # the class the user's config names, in every message
         stage_blocks = tuple(stage_blocks)
         num_stages = len(stage_blocks)
         if num_stages < 1 or any(not isinstance(n, int) or n < 1 for n in stage_blocks):
-            raise ValueError(f'stage_blocks must be positive ints, got {stage_blocks}')
+            raise ValueError(f'{owner}: stage_blocks must be positive ints, got {stage_blocks}')
         for name, value in (('strides', strides), ('dilations', dilations)):
             if len(value) != num_stages:
-                raise ValueError(f'{name} must have one entry per stage ({num_stages}), got {tuple(value)}')
+                raise ValueError(f'{owner}: {name} must have one entry per stage ({num_stages}), '
+                                 f'got {tuple(value)}')
         out_indices = tuple(out_indices)
         if not out_indices or any(not isinstance(i, int) or not 0 <= i < num_stages for i in out_indices):
-            raise ValueError(f'out_indices must be a non-empty tuple of stage indices in '
+            raise ValueError(f'{owner}: out_indices must be a non-empty tuple of stage indices in '
                              f'0..{num_stages - 1}, got {out_indices}')
         if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
-            raise ValueError(f'frozen_stages must be an int in -1..{num_stages}, got {frozen_stages!r}')
-        _check_choice('style', style, ('pytorch', 'caffe'))
-        _check_choice('shortcut', shortcut, ('conv', 'avgpool', 'maxpool'))
+            raise ValueError(f'{owner}: frozen_stages must be an int in -1..{num_stages}, got {frozen_stages!r}')
+        _check_choice(owner, 'style', style, ('pytorch', 'caffe'))
+        _check_choice(owner, 'shortcut', shortcut, ('conv', 'avgpool', 'maxpool'))
+        if isinstance(norm_cfg, dict) and norm_cfg.get('type') == 'GN' and 'num_groups' not in norm_cfg:
+            raise ValueError(f'{owner}: norm_cfg of type GN needs num_groups, got {norm_cfg}')
         block = _as_cfg(block, 'block')
         attention = _as_cfg(attention, 'attention')
         fusion = _as_cfg(fusion, 'fusion')
         if stage_block_cfgs is not None and len(stage_block_cfgs) != num_stages:
-            raise ValueError(f'stage_block_cfgs must have one dict per stage ({num_stages}), '
+            raise ValueError(f'{owner}: stage_block_cfgs must have one dict per stage ({num_stages}), '
                              f'got {len(stage_block_cfgs)}')
 
         self.stage_blocks = stage_blocks

@@ -1,0 +1,3 @@
+from .loading import ImageLoadError, LoadImageFromFile
+
+__all__ = ['ImageLoadError', 'LoadImageFromFile']
