@@ -6,6 +6,7 @@ imports ``mmsda.registry`` for the ``mmsda`` prefix, finds the child registry un
 ``locations`` below are imported lazily on the first lookup, so no ``custom_imports`` are needed.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -16,3 +17,5 @@ DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='mmsda', locations=['mmsda.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='mmsda', locations=['mmsda.datasets'])
+HOOKS = Registry(
+    'hook', parent=MMENGINE_HOOKS, scope='mmsda', locations=['mmsda.engine'])

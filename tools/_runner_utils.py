@@ -40,6 +40,26 @@ def apply_common_args(cfg, config_path, work_dir=None, launcher='none'):
     cfg.launcher = launcher
 
 
+def add_finite_loss_hook(cfg):
+    """Stop training at the first NaN/Inf loss (``mmsda.FiniteLossHook``) unless the config has the
+    hook already (e.g. with ``action='skip'``)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks]
+    if not any(str(name).split('.')[-1] == 'FiniteLossHook' for name in names):
+        hooks.append(dict(type='mmsda.FiniteLossHook'))
+    cfg.custom_hooks = hooks
+
+
+def run(runner_method):
+    """Run ``runner.train`` / ``runner.test``; a bad checkpoint or a non-finite loss ends the process
+    with its message (which names the file, or the iteration and the loss terms) instead of a traceback."""
+    from mmsda.engine import CheckpointError
+    try:
+        return runner_method()
+    except (CheckpointError, FloatingPointError) as err:
+        raise SystemExit(f'error: {err}') from None
+
+
 def build_runner(cfg):
     """Build the runner the config asks for (``runner_type``) or MMEngine's default ``Runner``."""
     from mmengine.registry import RUNNERS

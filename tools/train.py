@@ -7,6 +7,10 @@ The task is chosen by the config's ``default_scope``; command-line options follo
     python tools/train.py CONFIG --work-dir work_dirs/x --resume            # resume the latest checkpoint
     python tools/train.py CONFIG --resume work_dirs/x/epoch_3.pth            # resume a given checkpoint
     bash tools/dist_train.sh CONFIG 8                                        # 8 processes (GPUs or CPU)
+
+Training stops at the first NaN/Inf loss (``mmsda.FiniteLossHook``, added unless the config has one;
+``custom_hooks = [dict(type='mmsda.FiniteLossHook', action='skip')]`` skips such steps instead).
+``--resume`` without a path continues from the last *complete* checkpoint of the work dir.
 """
 import argparse
 import os
@@ -15,8 +19,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _runner_utils import (apply_common_args, build_runner, load_config,  # noqa: E402
-                           parse_cfg_options)
+from _runner_utils import (add_finite_loss_hook, apply_common_args, build_runner,  # noqa: E402
+                           load_config, parse_cfg_options, run)
 
 
 def parse_args(argv=None):
@@ -74,8 +78,9 @@ def main(argv=None):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
+    add_finite_loss_hook(cfg)
     runner = build_runner(cfg)
-    runner.train()
+    run(runner.train)
 
 
 if __name__ == '__main__':
