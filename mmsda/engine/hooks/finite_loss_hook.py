@@ -62,12 +62,15 @@ class FiniteLossHook(Hook):
             raise TypeError('FiniteLossHook(action="skip") needs a single OptimWrapper, got '
                             f'{type(runner.optim_wrapper).__name__}')
         parse_losses = model.parse_losses
+        if getattr(parse_losses, '_mmsda_checked', False):  # train() called again on this runner
+            return
 
         def checked_parse_losses(losses):
             loss, log_vars = parse_losses(losses)
             self._check(runner, loss, log_vars)
             return loss, log_vars
 
+        checked_parse_losses._mmsda_checked = True
         model.parse_losses = checked_parse_losses
         if isinstance(runner.optim_wrapper, OptimWrapper):
             update_params = runner.optim_wrapper.update_params
@@ -85,9 +88,9 @@ class FiniteLossHook(Hook):
         self._skip_step = False
 
     def _check(self, runner, loss, log_vars):
-        bad = torch.as_tensor(0. if bool(torch.isfinite(loss.detach()).all()) else 1.)
+        bad = torch.as_tensor(0. if bool(torch.isfinite(loss.detach()).all()) else 1., device=loss.device)
         if is_distributed():
-            all_reduce(bad.to(loss.device))
+            all_reduce(bad)  # every rank raises or skips together (one skipping alone would hang DDP)
         if not bad:
             self._consecutive = 0
             return
@@ -103,16 +106,15 @@ class FiniteLossHook(Hook):
         runner.logger.log(logging.WARNING, f'{message}; skipping this step (no backward, no optimizer step)')
 
     def _describe(self, runner, loss, log_vars):
-        terms = {name: float(value.detach().float().mean()) if isinstance(value, torch.Tensor) else float(value)
-                 for name, value in log_vars.items() if name != 'loss' and 'loss' in name}
-        bad_terms = [f'{name}={value}' for name, value in terms.items() if not math.isfinite(value)]
         where = f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch {self._batch_idx + 1})'
-        if not bool(torch.isfinite(loss.detach()).all()):
-            what = ', '.join(bad_terms) if bad_terms else f'the total loss ({float(loss.detach().sum())}; ' \
-                f'its terms are finite: {terms})'
-        else:
-            what = 'a loss on another rank'
-        return f'Non-finite loss at {where}: {what}'
+        if bool(torch.isfinite(loss.detach()).all()):
+            return f'Non-finite loss at {where} on another rank'
+        terms = {name: float(value.detach().float().mean()) for name, value in log_vars.items()
+                 if name != 'loss' and 'loss' in name and isinstance(value, torch.Tensor)}
+        bad = [f'{name}={value}' for name, value in terms.items() if not math.isfinite(value)]
+        if not bad:  # finite terms that overflow when summed
+            bad = [f'loss={float(loss.detach().float().sum())} (the sum of finite terms: {terms})']
+        return f'Non-finite loss at {where}: {", ".join(bad)}'
 
     def before_save_checkpoint(self, runner, checkpoint):
         bad = [name for name, value in checkpoint.get('state_dict', {}).items()
