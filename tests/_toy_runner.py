@@ -4,6 +4,7 @@ import uuid
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
+from mmengine.registry import DATASETS
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
@@ -32,6 +33,7 @@ class ToyModel(BaseModel):
         return dict(loss_a=(out - labels).pow(2).mean(), loss_b=loss_b)
 
 
+@DATASETS.register_module(force=True)
 class ToyDataset(Dataset):
     """8 samples ``dict(inputs=2-vector, labels=1-vector)``."""
 
@@ -47,20 +49,29 @@ class ToyDataset(Dataset):
         return dict(inputs=self.x[i], labels=self.y[i])
 
 
-def toy_runner(work_dir, model=None, max_epochs=2, max_keep_ckpts=-1, custom_hooks=(), optimizer=None, **kwargs):
-    """A Runner training :class:`ToyModel` (4 iterations per epoch, batch 2) with a checkpoint per epoch."""
+def toy_runner(work_dir, model=None, max_epochs=2, max_keep_ckpts=-1, custom_hooks=(), optimizer=None,
+               dataset=None, num_workers=0, train_cfg=None, **kwargs):
+    """A Runner training :class:`ToyModel` (4 iterations per epoch, batch 2) with a checkpoint per epoch
+    (per 4 iterations with an iteration-based ``train_cfg``); ``dataset`` is a registered type name."""
+    train_cfg = train_cfg or dict(by_epoch=True, max_epochs=max_epochs)
+    by_epoch = train_cfg.get('by_epoch', True)
+    sampler = 'DefaultSampler' if by_epoch else 'InfiniteSampler'
+    train_dataloader = dict(dataset=dict(type=dataset or 'ToyDataset'), sampler=dict(type=sampler, shuffle=True), batch_size=2,
+                            num_workers=num_workers, persistent_workers=num_workers > 0,
+                            collate_fn=dict(type='default_collate'))
     return Runner(
         model=model or ToyModel(),
         work_dir=str(work_dir),
         experiment_name=f'toy_{uuid.uuid4().hex}',
-        train_dataloader=dict(dataset=ToyDataset(), sampler=dict(type='DefaultSampler', shuffle=True),
-                              batch_size=2, num_workers=0, collate_fn=dict(type='default_collate')),
+        train_dataloader=train_dataloader,
         optim_wrapper=dict(optimizer=optimizer or dict(type='SGD', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=max_keep_ckpts),
+        train_cfg=train_cfg,
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1 if by_epoch else 4, by_epoch=by_epoch,
+                                           max_keep_ckpts=max_keep_ckpts),
                            logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=list(custom_hooks),
         randomness=dict(seed=0),
         default_scope='mmengine',
         log_level='WARNING',
+        cfg=dict(train_dataloader=train_dataloader),  # as Runner.from_cfg keeps it
         **kwargs)

@@ -89,3 +89,15 @@ def test_bad_arguments_are_named(kwargs, match):
 def test_registered_in_the_mmsda_scope():
     from mmengine.registry import HOOKS
     assert isinstance(HOOKS.build(dict(type='mmsda.FiniteLossHook', action='skip')), FiniteLossHook)
+
+
+class SingleLoss(ToyModel):
+    def forward(self, inputs, labels=None, mode='tensor'):
+        out = super().forward(inputs, labels, mode)
+        return dict(loss=out['loss_a'] + out['loss_b']) if mode == 'loss' else out
+
+
+def test_a_model_with_one_loss_names_it(tmp_path):
+    runner = toy_runner(tmp_path, model=SingleLoss(bad_at=[2]), custom_hooks=[FiniteLossHook()])
+    with pytest.raises(FloatingPointError, match=r'^Non-finite loss at iteration 2 \(epoch 1, batch 2\): loss=nan$'):
+        runner.train()

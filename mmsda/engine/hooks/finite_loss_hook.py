@@ -112,8 +112,9 @@ class FiniteLossHook(Hook):
         terms = {name: float(value.detach().float().mean()) for name, value in log_vars.items()
                  if name != 'loss' and 'loss' in name and isinstance(value, torch.Tensor)}
         bad = [f'{name}={value}' for name, value in terms.items() if not math.isfinite(value)]
-        if not bad:  # finite terms that overflow when summed
-            bad = [f'loss={float(loss.detach().float().sum())} (the sum of finite terms: {terms})']
+        if not bad:  # a single loss (no terms), or finite terms that overflow when summed
+            total = float(loss.detach().float().sum())
+            bad = [f'loss={total}' + (f' (the sum of the finite terms {terms})' if terms else '')]
         return f'Non-finite loss at {where}: {", ".join(bad)}'
 
     def before_save_checkpoint(self, runner, checkpoint):

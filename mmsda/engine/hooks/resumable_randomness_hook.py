@@ -115,22 +115,35 @@ class ResumableRandomnessHook(Hook):
 
     def before_train(self, runner):
         loop = runner.train_loop
-        loader = loop.dataloader
+        iterator = getattr(loop, 'dataloader_iterator', None)
+        if iterator is not None and loop.dataloader.num_workers > 0:
+            # An iteration-based loop starts its loader, and the workers with their copy of the
+            # dataset, when it is built, before any hook runs: build the loader again (same config,
+            # same seed) and start it after the seeding is installed.
+            if 'train_dataloader' not in runner.cfg:
+                raise TypeError('ResumableRandomnessHook: an iteration-based loop with data-loader workers '
+                                'needs a runner built from a config (Runner.from_cfg, as tools/train.py does)')
+            randomness = runner.cfg.get('randomness') or {}
+            loop.dataloader = runner.build_dataloader(
+                runner.cfg.train_dataloader, seed=runner.seed,
+                diff_rank_seed=randomness.get('diff_rank_seed', False))
+            self._install(loop.dataloader, runner.seed)
+            loop.dataloader_iterator = type(iterator)(loop.dataloader)
+        else:
+            self._install(loop.dataloader, runner.seed)
+
+    @staticmethod
+    def _install(loader, seed):
         batch_sampler = getattr(loader, 'batch_sampler', None)
         if batch_sampler is None or not hasattr(batch_sampler, 'sampler'):
             raise TypeError('ResumableRandomnessHook needs a train dataloader with a batch sampler '
                             '(a map-style dataset with batch_size or batch_sampler set)')
         if not isinstance(batch_sampler.sampler, SeedTaggingSampler):
-            batch_sampler.sampler = SeedTaggingSampler(batch_sampler.sampler, runner.seed)
-        batch_sampler.sampler.seed = runner.seed
+            batch_sampler.sampler = SeedTaggingSampler(batch_sampler.sampler, seed)
+        batch_sampler.sampler.seed = seed
         dataset = loader.dataset
         if not isinstance(vars(dataset).get('__getitems__'), SeededFetch):
             dataset.__getitems__ = SeededFetch(dataset)
-        iterator = getattr(loop, 'dataloader_iterator', None)
-        if iterator is not None:
-            # An iteration-based loop starts its loader (and the workers) when it is built, before
-            # any hook runs: start it again so the workers see the seeded dataset.
-            loop.dataloader_iterator = type(iterator)(loader)
 
     def before_train_epoch(self, runner):
         runner.train_loop.dataloader.batch_sampler.sampler.epoch = runner.epoch
