@@ -4,13 +4,14 @@ import glob
 import importlib
 import os
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
+
+from _model_zoo_helpers import detection_sample
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: the classifiers with a norm on a pooled vector run in the fast suite, all of them in the slow one
@@ -84,20 +85,8 @@ def test_classifier_trains_one_step_at_batch_size_1(path):
 
 
 def detector_batch(path, size=128):
-    """One image with two boxes (and masks for Mask R-CNN)."""
-    from mmdet.structures import DetDataSample
-    from mmdet.structures.mask import BitmapMasks
-    from mmengine.structures import InstanceData
-
-    sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size), scale_factor=(1., 1.)))
-    boxes = torch.tensor([[8., 12., 70., 90.], [40., 30., 120., 110.]])
-    gt = InstanceData(bboxes=boxes, labels=torch.tensor([1, 3]))
-    if 'mask-rcnn' in os.path.basename(path):
-        masks = np.zeros((2, size, size), dtype=np.uint8)
-        for mask, (x1, y1, x2, y2) in zip(masks, boxes.int().tolist()):
-            mask[y1:y2, x1:x2] = 1
-        gt.masks = BitmapMasks(masks, size, size)
-    sample.gt_instances = gt
+    """One image with two boxes (and masks for Mask R-CNN); labels valid for the 5-class demo too."""
+    sample = detection_sample(path, size, labels=(1, 3))
     return dict(inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8)], data_samples=[sample])
 
 
