@@ -56,8 +56,8 @@ def toy_runner(work_dir, model=None, max_epochs=2, max_keep_ckpts=-1, custom_hoo
     train_cfg = train_cfg or dict(by_epoch=True, max_epochs=max_epochs)
     by_epoch = train_cfg.get('by_epoch', True)
     sampler = 'DefaultSampler' if by_epoch else 'InfiniteSampler'
-    train_dataloader = dict(dataset=dict(type=dataset or 'ToyDataset'), sampler=dict(type=sampler, shuffle=True), batch_size=2,
-                            num_workers=num_workers, persistent_workers=num_workers > 0,
+    train_dataloader = dict(dataset=dict(type=dataset or 'ToyDataset'), sampler=dict(type=sampler, shuffle=True),
+                            batch_size=2, num_workers=num_workers, persistent_workers=num_workers > 0,
                             collate_fn=dict(type='default_collate'))
     return Runner(
         model=model or ToyModel(),
@@ -66,8 +66,8 @@ def toy_runner(work_dir, model=None, max_epochs=2, max_keep_ckpts=-1, custom_hoo
         train_dataloader=train_dataloader,
         optim_wrapper=dict(optimizer=optimizer or dict(type='SGD', lr=0.01)),
         train_cfg=train_cfg,
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1 if by_epoch else 4, by_epoch=by_epoch,
-                                           max_keep_ckpts=max_keep_ckpts),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1 if by_epoch else 4,
+                                           by_epoch=by_epoch, max_keep_ckpts=max_keep_ckpts),
                            logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=list(custom_hooks),
         randomness=dict(seed=0),

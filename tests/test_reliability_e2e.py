@@ -26,7 +26,8 @@ def cls_config(tmp_path, num_per_class=40, max_keep_ckpts=2):
     path = tmp_path / 'cls.py'
     path.write_text(f'''
 _base_ = {CLS_DEMO!r}
-train_dataloader = dict(batch_size=8, dataset=dict(data_root={data_root!r}, generate=dict(num_per_class={num_per_class})))
+train_dataloader = dict(batch_size=8,
+                        dataset=dict(data_root={data_root!r}, generate=dict(num_per_class={num_per_class})))
 val_dataloader = dict(dataset=dict(data_root={data_root!r}, generate=dict(num_per_class=2)))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=2)

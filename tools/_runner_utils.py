@@ -44,7 +44,7 @@ def add_finite_loss_hook(cfg):
     """Stop training at the first NaN/Inf loss (``mmsda.FiniteLossHook``) unless the config has the
     hook already (e.g. with ``action='skip'``)."""
     hooks = list(cfg.get('custom_hooks') or [])
-    names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks]
+    names = [getattr(h.get('type'), '__name__', h.get('type')) for h in hooks if isinstance(h, dict)]
     if not any(str(name).split('.')[-1] == 'FiniteLossHook' for name in names):
         hooks.append(dict(type='mmsda.FiniteLossHook'))
     cfg.custom_hooks = hooks
