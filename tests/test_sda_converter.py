@@ -16,6 +16,7 @@ from mmengine.registry import init_default_scope
 from _model_zoo_helpers import randomize, save_as_official
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
 from mmsda.converters import PickledObject, convert_sda_classifier, extract_state_dict, load_untrusted
+from mmsda.engine import UnsafeCheckpointError
 
 REPO = __import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))
 OFFICIAL_MODULE = 'resnet_at'  # stands for the authors' module; not importable at load time
@@ -101,16 +102,19 @@ def test_code_in_a_checkpoint_is_never_run(tmp_path):
     assert torch.equal(extract_state_dict(obj)['w'], torch.ones(1))
 
 
-def test_refused_modules_give_a_clear_error(tmp_path):
+def test_refused_modules_give_an_error_naming_the_file_and_the_global(tmp_path):
+    marker = tmp_path / 'ran'
+
     class UsesOs:
         def __reduce__(self):
             import os
-            return (os.system, ('true',))
+            return (os.system, (f'touch {marker}',))
 
     path = tmp_path / 'os.pth'
     torch.save({'x': UsesOs()}, path)
-    with pytest.raises(ValueError, match='refused to unpickle'):
+    with pytest.raises(UnsafeCheckpointError, match=f'{path}: refused.*posix.system.*run that code'):
         load_untrusted(str(path))
+    assert not marker.exists()
 
 
 def test_converter_does_not_overwrite_existing_output(official_classifier_file, tmp_path):

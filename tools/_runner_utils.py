@@ -42,10 +42,23 @@ def apply_common_args(cfg, config_path, work_dir=None, launcher='none'):
 
 def add_custom_hook(cfg, hook):
     """Append ``hook`` to ``cfg.custom_hooks`` unless the config has a hook of that type already
-    (whose settings are then kept)."""
+    (whose settings are then kept; ``'mmsda.X'``, ``'X'`` and the class ``X`` count as the same type)."""
+    def name(hook_type):
+        return str(getattr(hook_type, '__name__', hook_type)).split('.')[-1]
+
     hooks = list(cfg.get('custom_hooks') or [])
-    if all(h.get('type') != hook['type'] for h in hooks):
+    if all(name(h.get('type')) != name(hook['type']) for h in hooks if isinstance(h, dict)):
         cfg.custom_hooks = hooks + [hook]
+
+
+def run(runner_method):
+    """Run ``runner.train`` / ``runner.test``; a bad checkpoint or a non-finite loss ends the process
+    with its message (which names the file, or the iteration and the loss terms) instead of a traceback."""
+    from mmsda.engine import CheckpointError
+    try:
+        return runner_method()
+    except (CheckpointError, FloatingPointError) as err:
+        raise SystemExit(f'error: {err}') from None
 
 
 def build_runner(cfg):

@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from _runner_utils import (apply_common_args, build_runner, load_config,  # noqa: E402
-                           parse_cfg_options)
+                           parse_cfg_options, run)
 
 
 def parse_args(argv=None):
@@ -81,7 +81,7 @@ def main(argv=None):
     runner = build_runner(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(dump_metric(cfg.default_scope, args.out))
-    runner.test()
+    run(runner.test)
 
 
 if __name__ == '__main__':

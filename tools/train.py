@@ -7,6 +7,10 @@ The task is chosen by the config's ``default_scope``; command-line options follo
     python tools/train.py CONFIG --work-dir work_dirs/x --resume            # resume the latest checkpoint
     python tools/train.py CONFIG --resume work_dirs/x/epoch_3.pth            # resume a given checkpoint
     bash tools/dist_train.sh CONFIG 8                                        # 8 processes (GPUs or CPU)
+
+Training stops at the first NaN/Inf loss (``mmsda.FiniteLossHook``, added unless the config has one;
+``custom_hooks = [dict(type='mmsda.FiniteLossHook', action='skip')]`` skips such steps instead).
+``--resume`` without a path continues from the last *complete* checkpoint of the work dir.
 """
 import argparse
 import os
@@ -16,7 +20,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from _runner_utils import (add_custom_hook, apply_common_args, build_runner,  # noqa: E402
-                           load_config, parse_cfg_options)
+                           load_config, parse_cfg_options, run)
 
 
 def parse_args(argv=None):
@@ -79,9 +83,10 @@ def main(argv=None):
 
     if not args.no_data_check:
         add_custom_hook(cfg, dict(type='mmsda.CheckDataHook'))
-
+    # stop at the first NaN/Inf loss unless the config has the hook already (e.g. action='skip')
+    add_custom_hook(cfg, dict(type='mmsda.FiniteLossHook'))
     runner = build_runner(cfg)
-    runner.train()
+    run(runner.train)
 
 
 if __name__ == '__main__':

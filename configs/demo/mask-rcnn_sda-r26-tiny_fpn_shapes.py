@@ -75,3 +75,5 @@ default_hooks = dict(
 # CPU-only friendly runtime: the compat shim in mmsda switches nccl to gloo when CUDA is missing.
 env_cfg = dict(cudnn_benchmark=False)
 auto_scale_lr = dict(enable=False, base_batch_size=4)
+# augmentation and sampling RNGs keyed by (seed, epoch, sample, iteration): --resume repeats the run exactly
+custom_hooks = [dict(type='mmsda.ResumableRandomnessHook')]

@@ -62,3 +62,5 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+# augmentation and sampling RNGs keyed by (seed, epoch, sample, iteration): --resume repeats the run exactly
+custom_hooks = [dict(type='mmsda.ResumableRandomnessHook')]

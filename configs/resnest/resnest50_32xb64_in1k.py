@@ -4,4 +4,7 @@
 # paper (radix 2, deep stem, avg-down); its weights load as they are, no converter is needed.
 _base_ = 'mmpretrain::resnest/resnest50_32xb64_in1k.py'
 
-model = dict(backbone=dict(type='mmpretrain.ResNeSt'))
+# BN that also trains at batch size 1 (the split attention normalises a pooled vector; same weights
+# and results as BN otherwise)
+model = dict(backbone=dict(
+    type='mmpretrain.ResNeSt', norm_cfg=dict(type='mmsda.FallbackBN2d', requires_grad=True)))

@@ -10,14 +10,18 @@ own safe tensor code. The recorded objects are then walked like ``nn.Module`` ob
 (``_parameters``, ``_buffers``, ``_modules``) to recover the state dict.
 
 Limits: this recovers parameters and persistent buffers of ``nn.Module`` trees (and plain dicts of
-tensors); custom classes that keep tensors elsewhere are not understood. A file that is not a PyTorch
-checkpoint raises ``ValueError`` naming the file.
+tensors); custom classes that keep tensors elsewhere are not understood. Globals of the modules torch
+refuses outright (``os``, ``sys``, ``posix``, ``nt``) are not stubbed: such a file raises
+``mmsda.engine.UnsafeCheckpointError`` naming the file and the global; a truncated or unreadable file
+raises ``mmsda.engine.CheckpointError`` naming the file.
 """
 import collections
 import os
 import pickle
 
 import torch
+
+from mmsda.engine.checkpoint_reading import BLOCKED_MODULES, load_checkpoint_file, unsafe_checkpoint_error
 
 
 class PickledObject:
@@ -55,21 +59,16 @@ def load_untrusted(path):
         raise FileNotFoundError(f'checkpoint file not found: {path}')
     try:
         names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-    except Exception as err:  # not a zip checkpoint, or damaged
-        names = None
-        first_error = err
-    if names is None:
-        # Legacy (non-zip) format: torch cannot list its globals up front; try plain weights_only.
-        try:
-            return torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as err:
-            raise ValueError(f'{path}: not a readable PyTorch checkpoint ({first_error}; {err})') from err
+    except Exception:  # noqa: BLE001 - legacy (non-zip) format, pickle opcodes torch cannot list, damage
+        # torch cannot list the globals up front: a plain weights_only load, with errors naming the file
+        return load_checkpoint_file(path, map_location='cpu')
     stubs = [(_stub_for(name), name) for name in names]
     try:
         with torch.serialization.safe_globals(stubs):
             return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:  # e.g. globals of modules torch refuses outright (os, sys)
-        raise ValueError(f'{path}: refused to unpickle ({err})') from err
+    except pickle.UnpicklingError as err:  # globals of modules torch refuses outright (os, sys ...)
+        refused = [name for name in names if name.split('.')[0] in BLOCKED_MODULES]
+        raise unsafe_checkpoint_error(path, err, refused or None) from err
 
 
 def _module_state(obj, prefix, out):

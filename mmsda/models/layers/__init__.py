@@ -4,6 +4,7 @@ from .dca_cbam import DCACBAM, DCAChannelAttention, DCASpatialAttention
 from .dca_gc import DCAContextBlock
 from .dca_se import DCASELayer
 from .depth_attention import DepthAttentionFusion, depth_attention_reference
+from .fallback_batch_norm import FallbackBatchNorm1d, FallbackBatchNorm2d, pooled_norm_cfg
 from .psa import PSAModule
 from .pyconv import PyConv
 from .selective_kernel import SKConv
@@ -17,4 +18,4 @@ __all__ = ['DepthAttentionFusion', 'depth_attention_reference', 'SELayer', 'CBAM
            'SpatialAttention', 'ECALayer', 'eca_kernel_size', 'GlobalContextBlock',
            'SKConv', 'ShuffleAttention', 'channel_shuffle', 'ContextMix', 'context_matcher', 'DCASELayer',
            'DCACBAM', 'DCAChannelAttention', 'DCASpatialAttention', 'DCAContextBlock',
-           'PSAModule', 'PyConv', 'MaxPool2d']
+           'PSAModule', 'PyConv', 'MaxPool2d', 'FallbackBatchNorm1d', 'FallbackBatchNorm2d', 'pooled_norm_cfg']

@@ -25,6 +25,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
+from .fallback_batch_norm import pooled_norm_cfg
 
 
 @MODELS.register_module()
@@ -36,7 +37,9 @@ class DepthAttentionFusion(BaseModule):
         num_blocks (int): number of blocks N in the stage (≥ 1).
         reduction (float): r in ``d = max(int(C / r), min_channels)``. Default: 16.
         min_channels (int): L, the lower bound of the hidden width d. Default: 64.
-        norm_cfg (dict): norm layer after the squeeze conv. Default: ``dict(type='BN')``.
+        norm_cfg (dict): norm layer after the squeeze conv (on the pooled B×d×1×1 vector; a plain BN
+            becomes :class:`FallbackBatchNorm2d`, which also trains at batch size 1). Default:
+            ``dict(type='BN')``.
         act_cfg (dict): activation after that norm. Default: ``dict(type='ReLU')``.
         init_cfg (dict | list[dict], optional): initialization config.
     """
@@ -54,7 +57,7 @@ class DepthAttentionFusion(BaseModule):
         self.num_blocks = num_blocks
         self.hidden_channels = max(int(channels / reduction), min_channels)
         self.squeeze = nn.Conv2d(channels, self.hidden_channels, 1, bias=False)
-        self.norm_name, norm = build_norm_layer(norm_cfg, self.hidden_channels)
+        self.norm_name, norm = build_norm_layer(pooled_norm_cfg(norm_cfg), self.hidden_channels)
         self.add_module(self.norm_name, norm)
         self.act = build_activation_layer(act_cfg)
         # The N per-block projections d→C, stacked into one conv: output channel i·C + c is

@@ -8,6 +8,7 @@ from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
+from .fallback_batch_norm import pooled_norm_cfg
 
 
 @MODELS.register_module()
@@ -35,7 +36,9 @@ class SKConv(BaseModule):
         reduction (float): r of the fuse layer. Default: 16.
         min_channels (int): L, the least hidden width. Default: 32.
         conv_cfg (dict, optional): conv layer config.
-        norm_cfg (dict): norm config of the branches and the fuse layer. Default: ``dict(type='BN')``.
+        norm_cfg (dict): norm config of the branches and the fuse layer (the fuse layer normalises a
+            pooled vector: a plain BN becomes :class:`FallbackBatchNorm2d` there, which also trains
+            at batch size 1). Default: ``dict(type='BN')``.
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
@@ -60,7 +63,7 @@ class SKConv(BaseModule):
                        norm_cfg=norm_cfg, act_cfg=dict(type='ReLU', inplace=True))
             for i in range(num_branches)])
         self.fc_reduce = nn.Conv2d(out_channels, self.hidden_channels, 1, bias=False)
-        self.norm_name, norm = build_norm_layer(norm_cfg, self.hidden_channels)
+        self.norm_name, norm = build_norm_layer(pooled_norm_cfg(norm_cfg), self.hidden_channels)
         self.add_module(self.norm_name, norm)
         self.relu = nn.ReLU(inplace=True)
         self.fc_select = nn.Conv2d(self.hidden_channels, out_channels * num_branches, 1, bias=False)

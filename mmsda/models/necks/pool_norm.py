@@ -4,6 +4,7 @@ from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
+from ..layers.fallback_batch_norm import pooled_norm_cfg
 
 
 @MODELS.register_module()
@@ -12,14 +13,15 @@ class PoolNormNeck(BaseModule):
 
     Args:
         in_channels (int): channels of the backbone output.
-        norm_cfg (dict): norm config, default ``dict(type='BN1d')``.
+        norm_cfg (dict): norm config (a plain BN becomes :class:`FallbackBatchNorm1d`, which also
+            trains at batch size 1), default ``dict(type='BN1d')``.
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
     def __init__(self, in_channels, norm_cfg=dict(type='BN1d'), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.gap = nn.AdaptiveAvgPool2d(1)
-        self.norm_name, norm = build_norm_layer(norm_cfg, in_channels)
+        self.norm_name, norm = build_norm_layer(pooled_norm_cfg(norm_cfg), in_channels)
         self.add_module(self.norm_name, norm)
 
     def forward(self, inputs):
