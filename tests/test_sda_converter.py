@@ -1,7 +1,7 @@
 """Official SDA-xNet checkpoints → mmsda: strict loading, same outputs, no code run from the file.
 
 The "official" models (tests/_sda_official_layouts.py) are written from the formula with the official
-parameter names (REFERENCE.md), pickled whole inside ``nn.DataParallel`` under a module name that
+parameter names (QingbeiGuo/SDA-xNet), pickled whole inside ``nn.DataParallel`` under a module name that
 does not exist at load time, as the authors' checkpoints are.
 """
 import subprocess

@@ -48,7 +48,7 @@ def test_with_sda_false_is_the_same_network_without_fusion():
     fusion_params = sum(n_params(getattr(with_sda, f'layer{i}').fusion) for i in range(1, 5))
     assert all(getattr(without, f'layer{i}').fusion is None for i in range(1, 5))
     assert n_params(with_sda) - n_params(without) == fusion_params
-    # REFERENCE.md: the SDA branches are 2.78 M of SDA-ResNet-86.
+    # SDA-xNet paper tables: the SDA branches are 2.78 M of SDA-ResNet-86.
     assert abs(fusion_params / 1e6 - 2.78) < 0.01, fusion_params
 
 
