@@ -164,3 +164,18 @@ def test_demo_detector_config_loads_the_classifier_checkpoint_the_classifier_con
     for key in ('type', 'depth', 'stem_channels', 'base_channels', 'min_channels', 'groups'):
         assert cls_cfg.model.backbone.get(key, 8 if key == 'groups' else None) == \
             det_cfg.model.backbone.get(key, 8 if key == 'groups' else None), key
+
+
+def test_benchmark_train_iter_times_both_demo_detectors(tmp_path, capsys):
+    import benchmark_train_iter
+    root = str(tmp_path / 'shapes') + '/'
+    scratch = os.path.join(REPO, 'configs', 'demo', 'mask-rcnn_sda-r26-tiny_fpn_shapes.py')
+    benchmark_train_iter.main([
+        scratch, DET_DEMO, '--rounds', '1', '--batch-size', '2', '--threads', '1', '--no-pretrained',
+        '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+        'train_dataloader.dataset.generate.num_images=2', 'train_dataloader.dataset.generate.img_size=128'])
+    lines = capsys.readouterr().out.splitlines()
+    lines = lines[lines.index('2 images per iteration, 1 rounds, 1 threads'):]  # after pycocotools' lines
+    assert lines[0] == '2 images per iteration, 1 rounds, 1 threads'
+    assert lines[1].startswith(scratch) and lines[1].endswith('ratio to the first 1.000')
+    assert lines[2].startswith(DET_DEMO) and 's/iter' in lines[2]

@@ -4,7 +4,7 @@
 #   python tools/train.py configs/demo/sda-resnet26-tiny_1xb32_shapes-cls.py   # writes the checkpoint below
 #   python tools/train.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes-ft.py
 #   python tools/test.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes-ft.py \
-#       work_dirs/mask-rcnn_sda-r26-tiny_fpn_shapes-ft/epoch_4.pth --show-dir vis
+#       work_dirs/mask-rcnn_sda-r26-tiny_fpn_shapes-ft/epoch_5.pth --show-dir vis
 # or all of it: python tools/run_demo.py
 # Same model, data and evaluation as the from-scratch demo config it inherits; only what fine-tuning
 # changes: the backbone starts from the classifier's `backbone.*` weights (with the classifier's plain
@@ -20,7 +20,7 @@ model = dict(
         frozen_stages=1,
         init_cfg=dict(_delete_=True, type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
 
-max_epochs = 4
+max_epochs = 5
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
