@@ -71,31 +71,33 @@ def export_onnx(module: nn.Module, path: str, shape: Sequence[int], dynamic_batc
 def _without_ir_dump():
     """Pass the output through, except the TorchScript graph the exporter dumps when a conversion fails.
 
-    That dump (every node of the network, thousands of lines) is written by C++ code to standard
-    output, so it is filtered at the file-descriptor level; the error raised is unchanged.
+    That dump (every node of the network, thousands of lines) is written by C++ code to file
+    descriptor 1, so descriptors 1 and 2 are filtered (whatever ``sys.stdout`` is); the error raised
+    is unchanged.
     """
-    streams = (sys.stdout, sys.stderr)
-    for stream in streams:
+    fds = (1, 2)
+    for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    saved = [os.dup(stream.fileno()) for stream in streams]
-    captures = [tempfile.TemporaryFile() for _ in streams]
-    for stream, capture in zip(streams, captures):
-        os.dup2(capture.fileno(), stream.fileno())
+    saved = [os.dup(fd) for fd in fds]
+    captures = [tempfile.TemporaryFile() for _ in fds]
+    for fd, capture in zip(fds, captures):
+        os.dup2(capture.fileno(), fd)
     try:
         yield
     finally:
-        for stream, capture, fd in zip(streams, captures, saved):
+        for stream in (sys.stdout, sys.stderr):
             stream.flush()
-            os.dup2(fd, stream.fileno())
-            os.close(fd)
+        for fd, capture, original in zip(fds, captures, saved):
+            os.dup2(original, fd)
+            os.close(original)
             capture.seek(0)
-            text = capture.read().decode(errors='replace')
+            data = capture.read()
             capture.close()
-            cut = text.find('Torch IR graph at exception')
+            cut = data.find(b'Torch IR graph at exception')
             if cut >= 0:
-                text = text[:cut] + "(the exporter's dump of the TorchScript graph is left out)\n"
-            stream.write(text)
-            stream.flush()
+                data = data[:cut] + b"(the exporter's dump of the TorchScript graph is left out)\n"
+            while data:
+                data = data[os.write(fd, data):]
 
 
 def check_onnx(path: str, module: Optional[nn.Module] = None):
