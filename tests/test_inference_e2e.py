@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from test_tools_e2e import CLS_DEMO, REPO, run, tiny_det_config
+from test_tools_e2e import REPO, run, tiny_cls_config, tiny_det_config
 
 pytestmark = pytest.mark.slow
 SHAPES_CLASSES = ('circle', 'square', 'triangle', 'star', 'cross')
@@ -19,22 +19,12 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('trained')
     det_cfg = tiny_det_config(tmp, max_epochs=1, num_train=8, num_val=2)
     run([sys.executable, 'tools/train.py', det_cfg, '--work-dir', str(tmp / 'det')])
-    cls_cfg = tmp / 'tiny_cls.py'
-    data_root = str(tmp / 'shapes_cls')
-    cls_cfg.write_text(f'''
-_base_ = {CLS_DEMO!r}
-train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root={data_root!r},
-                        generate=dict(num_per_class=4)))
-val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root={data_root!r},
-                      generate=dict(num_per_class=1)))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-''')
-    run([sys.executable, 'tools/train.py', str(cls_cfg), '--work-dir', str(tmp / 'cls')])
+    cls_cfg = tiny_cls_config(tmp, num_val=1)  # (validated after its epoch: the val split exists)
+    run([sys.executable, 'tools/train.py', cls_cfg, '--work-dir', str(tmp / 'cls')])
     return dict(det_cfg=det_cfg, det_ckpt=str(tmp / 'det' / 'epoch_1.pth'),
                 det_image=str(tmp / 'shapes' / 'val' / '000000.png'),
-                cls_cfg=str(cls_cfg), cls_ckpt=str(tmp / 'cls' / 'epoch_1.pth'),
-                cls_image=_first_image(osp.join(data_root, 'val')), tmp=tmp)
+                cls_cfg=cls_cfg, cls_ckpt=str(tmp / 'cls' / 'epoch_1.pth'),
+                cls_image=_first_image(str(tmp / 'shapes_cls' / 'val')), tmp=tmp)
 
 
 def _first_image(folder):

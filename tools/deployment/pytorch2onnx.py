@@ -19,35 +19,27 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _runner_utils import load_config  # noqa: E402
+from _export_cli import add_model_args, check_model_args, export_module  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Export a model to ONNX and check it with ONNX Runtime')
-    parser.add_argument('config', help='mmpretrain classifier or mmdet detector config')
-    parser.add_argument('checkpoint', nargs='?', help='weights (default: none, random weights)')
-    parser.add_argument('--out', required=True, help='the .onnx file to write')
-    parser.add_argument('--shape', type=int, nargs='+', help='input H W (or one size for both)')
+    add_model_args(parser, 'the .onnx file to write')
     parser.add_argument('--dynamic-batch', action='store_true', help='symbolic batch axis')
     parser.add_argument('--opset', type=int, help='ONNX opset (default: 17; 18 with --dynamo)')
-    parser.add_argument('--softmax', action='store_true', help='classifiers: output probabilities')
     parser.add_argument('--verify', action='store_true', help='compare ONNX Runtime with PyTorch')
     parser.add_argument('--image', help='real image for --verify (default: the first test image)')
     parser.add_argument('--atol', type=float, default=1e-4, help='--verify fails above this max |Δ|')
     parser.add_argument('--dynamo', action='store_true',
                         help="use torch's torch.export-based exporter instead of the TorchScript-based one")
     args = parser.parse_args(argv)
-    if args.shape is not None and (len(args.shape) not in (1, 2) or min(args.shape) < 1):
-        parser.error(f'--shape takes H W (or one size) of positive ints, got {args.shape}')
+    check_model_args(parser, args)
     if args.opset is not None and args.opset < 7:
         parser.error(f'--opset must be >= 7, got {args.opset}')
     if args.image is not None and not osp.isfile(args.image):
         parser.error(f'--image: file not found: {args.image}')
-    out_dir = osp.dirname(osp.abspath(args.out))
-    if not osp.isdir(out_dir):
-        parser.error(f'--out: directory does not exist: {out_dir}')
     return args
 
 
@@ -96,23 +88,15 @@ def verify(module, cfg, path, shape, dynamic_batch, image, atol):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config)
+    from mmsda.deployment import export_onnx
 
-    from mmsda.apis import CheckpointMismatchError
-    from mmsda.deployment import ExportError, build_export_model, default_shape, export_onnx
-
-    try:
-        module = build_export_model(cfg, args.checkpoint, softmax=args.softmax)
-    except (CheckpointMismatchError, ExportError, FileNotFoundError) as error:
-        raise SystemExit(f'{args.config}: {error}')
-    shape = (args.shape[0], args.shape[-1]) if args.shape else default_shape(cfg, module.task)
-    what = 'classifier' if module.task == 'classification' else 'detector backbone + neck'
-    print(f'{osp.basename(args.config)}: {what}, input {shape[0]}x{shape[1]}, weights: '
-          f'{args.checkpoint or "random (no checkpoint)"}')
-    try:
+    def export(module, shape):
+        what = 'classifier' if module.task == 'classification' else 'detector backbone + neck'
+        print(f'{osp.basename(args.config)}: {what}, input {shape[0]}x{shape[1]}, weights: '
+              f'{args.checkpoint or "random (no checkpoint)"}')
         export_onnx(module, args.out, shape, args.dynamic_batch, args.opset, args.dynamo)
-    except ExportError as error:
-        raise SystemExit(f'{args.config}: {error}')
+
+    cfg, module, shape, _ = export_module(args, export)
     print(f'wrote {args.out} ({os.path.getsize(args.out) / 2**20:.1f} MiB): {describe_onnx(args.out)}')
     if args.verify:
         worst = verify(module, cfg, args.out, shape, args.dynamic_batch, args.image, args.atol)

@@ -14,41 +14,27 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _runner_utils import load_config  # noqa: E402
+from _export_cli import add_model_args, check_model_args, export_module  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Trace a model to TorchScript')
-    parser.add_argument('config', help='mmpretrain classifier or mmdet detector config')
-    parser.add_argument('checkpoint', nargs='?', help='weights (default: none, random weights)')
-    parser.add_argument('--out', required=True, help='the .pt file to write')
-    parser.add_argument('--shape', type=int, nargs='+', help='input H W (or one size for both)')
-    parser.add_argument('--softmax', action='store_true', help='classifiers: output probabilities')
+    add_model_args(parser, 'the .pt file to write')
     parser.add_argument('--verify', action='store_true', help='compare the saved module with PyTorch')
     args = parser.parse_args(argv)
-    if args.shape is not None and (len(args.shape) not in (1, 2) or min(args.shape) < 1):
-        parser.error(f'--shape takes H W (or one size) of positive ints, got {args.shape}')
-    if not osp.isdir(osp.dirname(osp.abspath(args.out))):
-        parser.error(f'--out: directory does not exist: {osp.dirname(osp.abspath(args.out))}')
+    check_model_args(parser, args)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config)
     import torch
 
-    from mmsda.apis import CheckpointMismatchError
-    from mmsda.deployment import ExportError, build_export_model, default_shape, trace_module
+    from mmsda.deployment import trace_module
 
-    try:
-        module = build_export_model(cfg, args.checkpoint, softmax=args.softmax)
-        shape = (args.shape[0], args.shape[-1]) if args.shape else default_shape(cfg, module.task)
-        traced = trace_module(module, shape)
-    except (CheckpointMismatchError, ExportError, FileNotFoundError) as error:
-        raise SystemExit(f'{args.config}: {error}')
+    _, module, shape, traced = export_module(args, trace_module)
     torch.jit.save(traced, args.out)
     print(f'wrote {args.out}: input B x 3 x {shape[0]} x {shape[1]}, outputs {", ".join(module.output_names)}')
     if args.verify:
