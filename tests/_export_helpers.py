@@ -14,7 +14,7 @@ def randomize_and_calibrate(model: nn.Module, forward, shape=(64, 64), seed=0):
     """Give a freshly built network weights like a trained one's, in place; eval mode afterwards.
 
     * Parameters built as constants (gates at 0, norm weights at 1, zero-initialised last convs,
-      DCA connection weights ...) get uniform noise, ±0.5 (±1/√fan_in for conv and linear weights):
+      DCA connection weights ...) get uniform noise, ±0.5 (±0.2/√fan_in for conv and linear weights):
       a constant gate would hide a wrongly exported attention path.
     * Every residual branch is scaled by :data:`RESIDUAL_GAIN` (its last norm's weight and bias).
     * BatchNorm running statistics are set to the statistics of one random batch of 16 (train-mode
@@ -30,8 +30,9 @@ def randomize_and_calibrate(model: nn.Module, forward, shape=(64, 64), seed=0):
     generator = torch.Generator().manual_seed(seed)
     for param in model.parameters():
         if param.numel() > 0 and bool((param == param.flatten()[0]).all()):
-            # weights of a (zero-initialised) conv or linear layer: PyTorch's default scale
-            bound = 1 / param[0].numel()**0.5 if param.dim() > 1 else 0.5
+            # a zero-initialised conv or linear layer ends a residual path (GC's transform): PyTorch's
+            # default scale times the residual gain
+            bound = RESIDUAL_GAIN / param[0].numel()**0.5 if param.dim() > 1 else 0.5
             param.add_((torch.rand(param.shape, generator=generator) * 2 - 1) * bound)
     for module in model.modules():
         last_norm = getattr(module, 'norm3', None)  # a residual block's last norm
