@@ -93,18 +93,24 @@ def test_killed_training_resumes_to_completion(tmp_path):
     assert first.is_file(), 'the user\'s earlier checkpoint must not be lost'
 
 
-def test_classifier_train_and_test_from_the_same_tools(tmp_path):
+def tiny_cls_config(tmp_path, num_train=4, num_val=2):
+    """A config inheriting the classifier demo, one epoch on a tiny split in tmp_path/shapes_cls."""
     data_root = str(tmp_path / 'shapes_cls')
     path = tmp_path / 'tiny_cls.py'
     path.write_text(f'''
 _base_ = {CLS_DEMO!r}
 train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root={data_root!r},
-                        generate=dict(num_per_class=4)))
+                        generate=dict(num_per_class={num_train})))
 val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root={data_root!r},
-                      generate=dict(num_per_class=2)))
+                      generate=dict(num_per_class={num_val})))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1)
 ''')
+    return str(path)
+
+
+def test_classifier_train_and_test_from_the_same_tools(tmp_path):
+    path = tiny_cls_config(tmp_path)
     work_dir = tmp_path / 'work'
     run([sys.executable, 'tools/train.py', str(path), '--work-dir', str(work_dir)])
     out = run([sys.executable, 'tools/test.py', str(path), str(work_dir / 'epoch_1.pth'), '--work-dir', str(work_dir)])

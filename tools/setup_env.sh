@@ -5,8 +5,9 @@
 #   MMSDA_VENV=/path/to/venv bash tools/setup_env.sh
 #
 # Steps: venv -> torch + torchvision -> build tools -> mmengine -> mmcv 2.1.0 with compiled ops
-# (built once, cached outside the repo per torch version) -> mmdet, mmpretrain, pycocotools ->
-# mmsda (editable) -> import/ops check. The venv is only marked ready after the final check.
+# (built once, cached outside the repo per torch version) -> mmdet, mmpretrain, pycocotools, onnx,
+# onnxruntime -> mmsda (editable) -> import/ops/ONNX check. The venv is only marked ready after the
+# final check.
 # Environment:
 #   MMSDA_VENV        venv directory (default: <repo>/.venv)
 #   MMSDA_CACHE       wheel cache (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mmsda)
@@ -89,15 +90,17 @@ else
 fi
 "${PIP[@]}" install -q "${wheels[0]}"
 
-step "mmdet 3.3.0, mmpretrain 1.2.0, pycocotools, pytest (requirements.txt)"
+step "mmdet 3.3.0, mmpretrain 1.2.0, pycocotools, pytest, onnx, onnxruntime (requirements.txt)"
 "${PIP[@]}" install -q -r "$REPO/requirements.txt"
 
 step "mmsda (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$REPO"
 
-step "check: imports and compiled mmcv ops"
+step "check: imports, compiled mmcv ops, ONNX export + ONNX Runtime"
 "$PY" - <<'CHECK'
+import io, warnings
 import torch, torchvision, mmcv, mmengine, mmdet, mmpretrain, pycocotools, mmsda
+import onnx, onnxruntime, onnxscript
 from mmcv.ops import nms, RoIAlign
 boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
 scores = torch.tensor([0.9, 0.8, 0.7])
@@ -105,8 +108,16 @@ _, keep = nms(boxes, scores, 0.5)
 assert keep.tolist() == [0, 2], keep
 feat = torch.rand(1, 2, 8, 8, requires_grad=True)
 RoIAlign((2, 2), 1.0, 0)(feat, torch.tensor([[0., 0., 0., 4., 4.]])).sum().backward()
+conv, x, model = torch.nn.Conv2d(3, 2, 3).eval(), torch.randn(1, 3, 8, 8), io.BytesIO()
+with warnings.catch_warnings(), torch.no_grad():
+    warnings.simplefilter('ignore')
+    torch.onnx.export(conv, (x, ), model, dynamo=False, input_names=['x'])
+    expected = conv(x)
+session = onnxruntime.InferenceSession(model.getvalue(), providers=['CPUExecutionProvider'])
+assert torch.allclose(torch.from_numpy(session.run(None, {'x': x.numpy()})[0]), expected, atol=1e-5)
 print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}, "
-      f"mmcv {mmcv.__version__} (ops ok), mmdet {mmdet.__version__}, mmpretrain {mmpretrain.__version__}")
+      f"mmcv {mmcv.__version__} (ops ok), mmdet {mmdet.__version__}, mmpretrain {mmpretrain.__version__}, "
+      f"onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__} (export + run ok)")
 CHECK
 
 step "mark ready"

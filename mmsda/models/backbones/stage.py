@@ -6,6 +6,7 @@ import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 
 from ..layers.max_pool import MaxPool2d
+from ..tracing import is_tracing
 
 
 class ResStage(BaseModule):
@@ -59,8 +60,8 @@ class ResStage(BaseModule):
         # is still in the cache, instead of re-reading all N outputs at the end.
         pool = getattr(self.fusion, 'pool', None) if keep else None
         # Without autograd the activations can go to one reused buffer (never the stage input: the
-        # caller may keep it as a feature map).
-        reuse = keep and not torch.is_grad_enabled()
+        # caller may keep it as a feature map). Not while a tracer records: ``out=`` does not export.
+        reuse = keep and not torch.is_grad_enabled() and not is_tracing()
         outputs, pooled, buffer = [], None, None
         last = self.num_blocks - 1
         for i, block in enumerate(self.blocks):

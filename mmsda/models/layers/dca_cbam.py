@@ -81,8 +81,10 @@ class DCASpatialAttention(SpatialAttention):
                 raise ValueError('DCASpatialAttention: got a context but was built with connected=False '
                                  '(context_channels=None)')
             if context.shape[-2:] != x.shape[-2:]:
-                # = the official avg_pool2d(k = H'/H) when divisible; also defined for odd sizes
-                context = F.adaptive_avg_pool2d(context, x.shape[-2:])
+                # = the official avg_pool2d(k = H'/H) when divisible; also defined for odd sizes. The
+                # size as Python ints: the ONNX exporter needs a constant output size (a traced
+                # graph has fixed feature-map sizes anyway: this branch is decided while tracing).
+                context = F.adaptive_avg_pool2d(context, (int(x.shape[-2]), int(x.shape[-1])))
             pooled = F.relu(self.mix_norm(self.current_weight * pooled + self.context_weight * self.pool(context)))
         logits = self.conv(pooled)
         out = x * torch.sigmoid(logits if self.norm is None else self.norm(logits))

@@ -25,6 +25,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
 from mmsda.registry import MODELS
+from ..tracing import is_tracing
 from .fallback_batch_norm import pooled_norm_cfg
 
 
@@ -102,6 +103,10 @@ class DepthAttentionFusion(BaseModule):
             inplace (bool): the caller no longer needs ``zs``: when autograd is off, the result is
                 written into ``zs[-1]`` instead of a new tensor. Default: False.
 
+        While a tracer records (TorchScript, ONNX export) the sum is written with out-of-place ops
+        only, whatever the autograd mode: the graph then has no custom autograd function and no
+        aliasing, and computes the same values.
+
         Returns:
             Tensor: B×C×H×W weighted sum (before the stage's ReLU).
         """
@@ -113,6 +118,8 @@ class DepthAttentionFusion(BaseModule):
                 pooled = pooled + self.pool(z)
         mean = (pooled / (zs[0].size(2) * zs[0].size(3))).to(zs[0].dtype)
         weights = self.depth_weights(mean)
+        if is_tracing():
+            return _weighted_sum_functional(weights, zs)
         if torch.is_grad_enabled():
             return _DepthWeightedSum.apply(weights, *zs)
         return _weighted_sum(weights, zs, inplace)
@@ -130,6 +137,15 @@ def _weighted_sum(weights, zs, inplace=False):
     out = zs[last].mul_(weights[:, last]) if inplace else zs[last] * weights[:, last]
     for i in range(last):
         out.addcmul_(zs[i], weights[:, i])
+    return out
+
+
+def _weighted_sum_functional(weights, zs):
+    """:func:`_weighted_sum` with out-of-place ops (the same kernels in the same order: equal values)."""
+    last = len(zs) - 1
+    out = zs[last] * weights[:, last]
+    for i in range(last):
+        out = torch.addcmul(out, zs[i], weights[:, i])
     return out
 
 
