@@ -135,10 +135,13 @@ def test_demo_pipeline_fine_tunes_the_detector_from_the_classifier(tmp_path):
     for key, value in initial.items():
         assert torch.equal(value, pretrained[key]), key
 
-    # after fine-tuning, the frozen stem and first stage are still the classifier's, later stages moved
+    # after fine-tuning, the frozen stem and stages are still the classifier's, later stages moved
+    frozen = cfg.model.backbone.frozen_stages
+    assert frozen >= 1
     trained = backbone_tensors(os.path.join(det_work, 'epoch_1.pth'))
     assert torch.equal(trained['conv1.weight'], pretrained['conv1.weight'])
-    assert all(torch.equal(v, pretrained[k]) for k, v in trained.items() if k.startswith('layer1.'))
+    for stage in range(1, frozen + 1):
+        assert all(torch.equal(v, pretrained[k]) for k, v in trained.items() if k.startswith(f'layer{stage}.'))
     assert any(not torch.equal(v, pretrained[k]) for k, v in trained.items() if k.startswith('layer4.'))
 
     # --show-dir: one picture per val image; curves of both runs from their real scalars.json
