@@ -128,3 +128,19 @@ def test_segmentor_loss_backward_and_predict_on_cpu(name):
         results = model.predict(data['inputs'], data['data_samples'])
     assert results[0].seg_logits.data.shape == (150, 64, 64)
     assert results[0].pred_sem_seg.data.shape == (1, 64, 64)
+
+
+def test_get_flops_counts_a_segmentor_at_its_crop_without_the_auxiliary_head():
+    from _model_zoo_helpers import load_tool
+    get_flops = load_tool('tools/analysis_tools/get_flops.py')
+    city = Config.fromfile(os.path.join(REPO, 'configs/sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py'))
+    assert get_flops.default_shape(city) == (512, 1024)
+    cfg = Config.fromfile(os.path.join(REPO, 'configs/sda/deeplabv3_sda-r86-d8_4xb4-80k_ade20k-512x512.py'))
+    assert get_flops.default_shape(cfg) == (512, 512)
+    cfg.model.backbone.update(depth=26, init_cfg=None)  # a small backbone: the counting is what is tested
+    full = get_flops.measure(cfg, (64, 64))
+    cfg.model.auxiliary_head = None
+    no_aux = get_flops.measure(cfg, (64, 64))
+    # the auxiliary head's parameters are counted, its (training-only) FLOPs are not
+    assert no_aux['macs'] == full['macs'] > 0 and no_aux['params'] < full['params']
+    assert full['shape'] == (64, 64) and full['mmengine_flops'] > full['macs']

@@ -28,6 +28,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def default_shape(cfg):
+    """The input H, W counted when ``--shape`` is not given: 800×1280 for a detector, the config's
+    ``crop_size`` (else 512×512) for a segmentor, 224×224 for a classifier."""
+    if cfg.default_scope == 'mmdet':
+        return (800, 1280)
+    if cfg.default_scope == 'mmseg':
+        return tuple(cfg.get('crop_size') or (512, 512))
+    return (224, 224)
+
+
 def measure(cfg, shape=None):
     """Build ``cfg.model`` (no weights loaded) and count it.
 
@@ -43,12 +53,10 @@ def measure(cfg, shape=None):
     init_default_scope(cfg.default_scope)
     models = importlib.import_module(f'{cfg.default_scope}.registry').MODELS
     model = models.build(cfg.model).eval()
+    shape = shape or default_shape(cfg)
     if cfg.default_scope == 'mmdet':
-        shape = shape or (800, 1280)
         forward = lambda x: detector_dummy_forward(model, x)  # noqa: E731
-    else:  # a classifier, or a segmentor (mode 'tensor': backbone + neck + decode head)
-        seg_shape = tuple(cfg.get('crop_size') or (512, 512))
-        shape = shape or (seg_shape if cfg.default_scope == 'mmseg' else (224, 224))
+    else:  # a classifier, or a segmentor (mode 'tensor': backbone + neck + decode head, no auxiliary head)
         forward = lambda x: model(x, mode='tensor')  # noqa: E731
     result = complexity(model, (3, *shape), forward=forward)
     result['shape'] = tuple(shape)
