@@ -15,6 +15,10 @@ from mmsda.models.backbones import AttentionResNet, PyConvResNet
 D8_CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', '*', 'deeplabv3_*-d8_*.py')))
 #: 64x64 input, out_indices (0, 1, 2, 3), output stride 8: 1/4, 1/8, 1/8, 1/8
 D8_SHAPES_64 = [(2, 256, 16, 16), (2, 512, 8, 8), (2, 1024, 8, 8), (2, 2048, 8, 8)]
+#: every D8 config, and the mmsda baselines (SK, SA, DCA-SE) also with depth attention over their dilated stages
+D8_CASES = [pytest.param(p, {}, id=p.split('/')[-2]) for p in D8_CONFIGS] + [
+    pytest.param(p, dict(with_sda=True), id=p.split('/')[-2] + '+sda')
+    for p in D8_CONFIGS if p.split('/')[-2] in ('sknet', 'sanet', 'dcanet')]
 
 
 def d8_backbone_cfg(path):
@@ -47,9 +51,9 @@ def test_every_family_has_a_d8_config():
                        'dcanet', 'resnest'}
 
 
-@pytest.mark.parametrize('path', D8_CONFIGS, ids=lambda p: p.split('/')[-2])
-def test_d8_backbone_output_stride_dilations_and_depth_attention(path):
-    cfg = d8_backbone_cfg(path)
+@pytest.mark.parametrize('path,extra', D8_CASES)
+def test_d8_backbone_output_stride_dilations_and_depth_attention(path, extra):
+    cfg = dict(d8_backbone_cfg(path), **extra)
     backbone = build_backbone(cfg)
     fusions = [getattr(backbone, f'layer{i}').fusion for i in range(1, 5)
                if getattr(getattr(backbone, f'layer{i}'), 'fusion', None) is not None]
