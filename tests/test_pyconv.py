@@ -115,7 +115,7 @@ def test_frozen_stages_and_norm_eval():
 
 @pytest.mark.parametrize('kwargs,error,name', [
     (dict(depth=26), ValueError, 'depth'),
-    (dict(strides=(1, 2, 2, 2)), TypeError, 'strides'),
+    (dict(strides=(1, 2, 2, 2)), ValueError, 'strides must start with 2'),
     (dict(shortcut='conv'), TypeError, 'shortcut'),
 ])
 def test_bad_arguments_raise_clear_errors(kwargs, error, name):

@@ -2,12 +2,15 @@
 
     python tools/analysis_tools/get_flops.py configs/sda/sda-resnet86_8xb32_in1k.py
     python tools/analysis_tools/get_flops.py configs/sda/mask-rcnn_sda-r86_fpn_1x_coco.py --shape 800 1280
+    python tools/analysis_tools/get_flops.py configs/sda/upernet_sda-r86_4xb4-160k_ade20k-512x512.py
 
 Prints ``params`` (all, and trainable: the detector tables of OpenMMLab papers count only trainable
 parameters, so frozen stages are left out), ``GMACs`` (conv + linear multiply-adds: the SDA-xNet tables' convention) and
 MMEngine's counter (also counts norms and pooling). Classifiers: the whole network on one image
 (default 224×224). Detectors: backbone + neck + heads on one image (default 800×1280, H W) with 1000
-proposals through the RoI head, the convention of mmdet's FLOP tables.
+proposals through the RoI head, the convention of mmdet's FLOP tables. Segmentors: backbone + neck + decode
+head on one image of the config's ``crop_size`` (512×512 if it has none), as in inference: the auxiliary
+head, which only adds a training loss, is not run (its parameters are counted).
 """
 import argparse
 import os.path as osp
@@ -25,6 +28,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def default_shape(cfg):
+    """The input H, W counted when ``--shape`` is not given: 800×1280 for a detector, the config's
+    ``crop_size`` (else 512×512) for a segmentor, 224×224 for a classifier."""
+    if cfg.default_scope == 'mmdet':
+        return (800, 1280)
+    if cfg.default_scope == 'mmseg':
+        return tuple(cfg.get('crop_size') or (512, 512))
+    return (224, 224)
+
+
 def measure(cfg, shape=None):
     """Build ``cfg.model`` (no weights loaded) and count it.
 
@@ -40,11 +53,10 @@ def measure(cfg, shape=None):
     init_default_scope(cfg.default_scope)
     models = importlib.import_module(f'{cfg.default_scope}.registry').MODELS
     model = models.build(cfg.model).eval()
+    shape = shape or default_shape(cfg)
     if cfg.default_scope == 'mmdet':
-        shape = shape or (800, 1280)
         forward = lambda x: detector_dummy_forward(model, x)  # noqa: E731
-    else:
-        shape = shape or (224, 224)
+    else:  # a classifier, or a segmentor (mode 'tensor': backbone + neck + decode head, no auxiliary head)
         forward = lambda x: model(x, mode='tensor')  # noqa: E731
     result = complexity(model, (3, *shape), forward=forward)
     result['shape'] = tuple(shape)

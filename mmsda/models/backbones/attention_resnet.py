@@ -53,7 +53,12 @@ class AttentionResNet(BaseModule):
         base_channels (int): ``planes`` of the first stage (doubled per stage). Default: 64.
         stem_pool (bool): 3×3/2 max-pool after the stem. Default: True.
         strides (Sequence[int]): stride of each stage's first block. Default: ``(1, 2, 2, 2)``.
-        dilations (Sequence[int]): dilation of each stage. Default: ``(1, 1, 1, 1)``.
+        dilations (Sequence[int]): dilation of each stage. Default: ``(1, 1, 1, 1)``. With strides
+            ``(1, 2, 1, 1)`` and dilations ``(1, 1, 2, 4)`` the output stride is 8 (the ``-d8``
+            backbones of semantic segmentation); a depth-attention fusion then mixes the blocks of a
+            dilated stage as it does any other (they all keep the stage's resolution).
+        contract_dilation (bool): the first block of a stage with dilation d > 1 uses d // 2, as
+            mmseg's ``ResNetV1c(contract_dilation=True)`` of its ``-d8`` configs. Default: False.
         shortcut (str): projection shortcut kind, ``'conv'``, ``'avgpool'`` or ``'maxpool'``.
         out_indices (Sequence[int]): stages whose outputs are returned. Default: ``(3,)``.
         style (str): ``'pytorch'`` (stride on the 3×3) or ``'caffe'`` (stride on the first 1×1).
@@ -69,8 +74,8 @@ class AttentionResNet(BaseModule):
 
     def __init__(self, stage_blocks=(3, 4, 6, 3), block='Bottleneck', stage_block_cfgs=None,
                  attention=None, fusion=None, in_channels=3, stem_channels=64, base_channels=64,
-                 stem_pool=True, strides=(1, 2, 2, 2), dilations=(1, 1, 1, 1), shortcut='conv',
-                 out_indices=(3,), style='pytorch', frozen_stages=-1, conv_cfg=None,
+                 stem_pool=True, strides=(1, 2, 2, 2), dilations=(1, 1, 1, 1), contract_dilation=False,
+                 shortcut='conv', out_indices=(3,), style='pytorch', frozen_stages=-1, conv_cfg=None,
                  norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False, with_cp=False,
                  zero_init_residual=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -83,6 +88,8 @@ class AttentionResNet(BaseModule):
             if len(value) != num_stages:
                 raise ValueError(f'{owner}: {name} must have one entry per stage ({num_stages}), '
                                  f'got {tuple(value)}')
+            if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
+                raise ValueError(f'{owner}: {name} must be positive ints, got {tuple(value)}')
         out_indices = tuple(out_indices)
         if not out_indices or any(not isinstance(i, int) or not 0 <= i < num_stages for i in out_indices):
             raise ValueError(f'{owner}: out_indices must be a non-empty tuple of stage indices in '
@@ -122,12 +129,14 @@ class AttentionResNet(BaseModule):
             blocks = []
             for j in range(num_blocks):
                 stride = strides[i] if j == 0 else 1
+                dilation = dilations[i] // 2 if j == 0 and contract_dilation and dilations[i] > 1 \
+                    else dilations[i]
                 downsample = None
                 if j == 0 and (stride != 1 or channels != out_channels):
                     downsample = build_shortcut(shortcut, channels, out_channels, stride, conv_cfg, norm_cfg)
                 blocks.append(build_module(
                     block_cfg, in_channels=channels if j == 0 else out_channels, out_channels=out_channels,
-                    stride=stride, dilation=dilations[i], downsample=downsample, style=style,
+                    stride=stride, dilation=dilation, downsample=downsample, style=style,
                     attention=self._block_attention(attention, context_channels), conv_cfg=conv_cfg,
                     norm_cfg=norm_cfg))
                 context_channels = out_channels

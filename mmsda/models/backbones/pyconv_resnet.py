@@ -20,21 +20,28 @@ class PyConvResNet(ResNetPreset):
     of :data:`PYCONV_STAGES` (4 levels in stage 1 down to one 3×3 in stage 4). As in the official
     PyConv and SDA-PyConv code, the stem has no max-pool and every stage (the first included)
     down-samples by 2 in its first block, whose shortcut is 3×3/2 max-pool → 1×1 conv → BN; output
-    strides stay 4, 8, 16, 32. Paper numbers: PyConv-50 24.85 M / 3.88 G (GAP → FC head);
-    PyConv-86 40.55 M / 6.22 G and SDA-PyConv-86 43.33 M / 6.22 G (GAP → BN → FC head).
+    strides stay 4, 8, 16, 32. For the ``-d8`` backbones of semantic segmentation pass
+    ``strides=(2, 2, 1, 1), dilations=(1, 1, 2, 4)`` (output stride 8; not ResNet's ``(1, 2, 1, 1)``:
+    stage 1 must down-sample, as the stem does not). Paper numbers: PyConv-50 24.85 M / 3.88 G
+    (GAP → FC head); PyConv-86 40.55 M / 6.22 G and SDA-PyConv-86 43.33 M / 6.22 G (GAP → BN → FC head).
 
     Args:
         depth (int): 50, 86, 101 or 152. Default: 50.
         with_sda (bool): fuse each stage by selective depth attention. Default: False.
+        strides (Sequence[int]): stride of each stage's first block; the first must be 2.
+            Default: ``(2, 2, 2, 2)``.
         **kwargs: ``reduction``/``min_channels`` of the depth attention (see :class:`ResNetPreset`)
             and any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, with_sda=False, **kwargs):
+    def __init__(self, depth=50, with_sda=False, strides=(2, 2, 2, 2), **kwargs):
+        if not isinstance(strides, (list, tuple)) or not strides or strides[0] != 2:
+            raise ValueError('PyConvResNet: strides must start with 2 (the stem has no max-pool, stage 1 '
+                             f'down-samples; the -d8 layout is (2, 2, 1, 1)), got {strides!r}')
         preset = dict(
             block=dict(type='Bottleneck'),
             stage_block_cfgs=[dict(mid_conv=dict(type='PyConv', **stage)) for stage in PYCONV_STAGES],
             stem_pool=False,
-            strides=(2, 2, 2, 2),
+            strides=strides,
             shortcut='maxpool')
         super().__init__(depth, with_sda=with_sda, preset=preset, **kwargs)

@@ -1,0 +1,12 @@
+# UPerNet with an SDA-Res2Net-86 backbone on Cityscapes.
+# The settings of ../sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py
+# (mmseg's R-50 recipe, SyncBN, ImageNet-pretrained backbone); only the backbone differs.
+_base_ = '../sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py'
+
+model = dict(
+    backbone=dict(
+        type='mmsda.Res2Net',
+        depth=86,
+        with_sda=True,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/sda-res2net86_in1k.pth', prefix='backbone.')))

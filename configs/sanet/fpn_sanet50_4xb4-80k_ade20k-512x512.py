@@ -1,0 +1,11 @@
+# Semantic FPN with an SA-Net-50 backbone on ADE20K.
+# The settings of ../sda/fpn_sda-r86_4xb4-80k_ade20k-512x512.py
+# (mmseg's R-50 recipe, SyncBN, ImageNet-pretrained backbone); only the backbone differs.
+_base_ = '../sda/fpn_sda-r86_4xb4-80k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        type='mmsda.SANet',
+        depth=50,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/sanet50_in1k.pth', prefix='backbone.')))

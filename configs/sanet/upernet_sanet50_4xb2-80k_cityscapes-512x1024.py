@@ -1,0 +1,11 @@
+# UPerNet with an SA-Net-50 backbone on Cityscapes.
+# The settings of ../sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py
+# (mmseg's R-50 recipe, SyncBN, ImageNet-pretrained backbone); only the backbone differs.
+_base_ = '../sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py'
+
+model = dict(
+    backbone=dict(
+        type='mmsda.SANet',
+        depth=50,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/sanet50_in1k.pth', prefix='backbone.')))
