@@ -59,7 +59,7 @@ def check(cfg, shape=None):
     import torch
     from mmengine.registry import init_default_scope
 
-    from mmsda.utils.complexity import detector_dummy_forward
+    from mmsda.utils.detector_forward import detector_dummy_forward
     from mmsda.utils.model_check import trace_channels
 
     init_default_scope(cfg.default_scope)
