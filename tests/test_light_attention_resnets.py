@@ -233,3 +233,11 @@ def test_detector_trains_and_predicts(path):
     losses, predictions = detector_loss_and_predict(f'configs/{path}', depth=50)
     assert all(torch.isfinite(v).all() for v in losses.values() if isinstance(v, torch.Tensor))
     assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
+
+
+def test_the_base_class_is_not_exported_and_names_what_to_build():
+    import mmsda.models.backbones as backbones
+    from mmsda.models.backbones.light_attention_resnets import LightAttentionResNet
+    assert 'LightAttentionResNet' not in backbones.__all__
+    with pytest.raises(TypeError, match='build one of those'):
+        LightAttentionResNet(depth=50)
