@@ -95,23 +95,6 @@ def n_params(module):
     return sum(p.numel() for p in module.parameters())
 
 
-def classifier_counts(path):
-    """Parameters and conv + linear MACs (224², the papers' FLOPs) of a classifier config."""
-    from mmsda.utils.complexity import conv_linear_macs
-    model, _ = build_from_config(path)
-    macs = conv_linear_macs(_TensorMode(model.eval()), (torch.randn(1, 3, 224, 224),))
-    return n_params(model), macs
-
-
-class _TensorMode(torch.nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x, mode='tensor')
-
-
 def detection_sample(path, size=128, labels=(1, 5)):
     """A ``DetDataSample`` of one ``size``x``size`` image with two boxes (and masks for Mask R-CNN)."""
     from mmdet.structures import DetDataSample

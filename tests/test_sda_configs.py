@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmsda.utils import complexity
+from _metafiles import metadata
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', 'sda', '*.py')))
@@ -28,20 +28,15 @@ def test_config_builds_from_its_scope(path):
     assert type(model.backbone).__name__ == 'SDAResNet'
 
 
-@pytest.fixture(scope='module')
-def sda86_classifier_complexity():
-    model = build_model(os.path.join(REPO, 'configs/sda/sda-resnet86_8xb32_in1k.py')).eval()
-    return complexity(model, (3, 224, 224), forward=lambda x: model(x, mode='tensor'))
-
-
-def test_sda_resnet86_params_match_paper(sda86_classifier_complexity):
-    params = sda86_classifier_complexity['params']
-    assert params == 27_219_880, params
+def test_sda_resnet86_params_match_paper():
+    # the metafile's exact count (test_model_zoo.py checks it against the model): the official code's
+    params = metadata('sda/sda-resnet86_8xb32_in1k.py')['Parameters']
+    assert params == 27_219_880, 'the official SDA-ResNet-86 (QingbeiGuo/SDA-xNet, resnet_at.py)'
     assert abs(params / 1e6 - 27.22) / 27.22 < 0.005, 'paper: 27.22 M'
 
 
-def test_sda_resnet86_flops_match_paper(sda86_classifier_complexity):
-    macs = sda86_classifier_complexity['macs'] / 1e9
+def test_sda_resnet86_flops_match_paper():
+    macs = metadata('sda/sda-resnet86_8xb32_in1k.py')['FLOPs'] / 1e9
     assert abs(macs - 3.88) / 3.88 < 0.005, f'paper: 3.88 GFLOPs (multiply-adds), measured {macs:.3f}'
 
 

@@ -1,11 +1,9 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: config loading, scope checks, runner building."""
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 SUPPORTED_SCOPES = ('mmdet', 'mmpretrain')
-
-parse_cfg_options = DictAction
 
 
 def load_config(path, cfg_options=None):

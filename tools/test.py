@@ -9,10 +9,11 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from _runner_utils import (apply_common_args, build_runner, load_config,  # noqa: E402
-                           parse_cfg_options, run)
+from _runner_utils import apply_common_args, build_runner, load_config, run  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -25,7 +26,7 @@ def parse_args(argv=None):
     parser.add_argument('--show-dir', help='save images with drawn predictions here (relative to the '
                         'timestamped run directory inside the work dir)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of --show (s)')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')

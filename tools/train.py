@@ -17,10 +17,12 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from _runner_utils import (add_custom_hook, apply_common_args, build_runner,  # noqa: E402
-                           load_config, parse_cfg_options, run)
+                           load_config, run)
 
 
 def parse_args(argv=None):
@@ -38,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument('--no-data-check', action='store_true',
                         help='do not check before training that every image file can be read '
                         '(mmsda.CheckDataHook, added by default)')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings, e.g. train_cfg.max_epochs=2 (xxx=yyy format)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')

@@ -11,6 +11,11 @@ does not build them and the converter drops them (returned separately).
 """
 import collections
 import re
+from typing import List, Mapping, Tuple
+
+import torch
+
+from .keys import StateDict, strip_prefix
 
 _BLOCK_KEY = re.compile(r'^(layer\d+\.\d+)\.(se|cbam|rgc)\.(.+)$')
 
@@ -43,7 +48,7 @@ _KIND = {'se': 'se', 'cbam': 'cbam', 'rgc': 'gc'}
 _CONNECTION = re.compile(r'(^|\.)(matcher\.|mix\.|mix_norm\.|current_weight$|context_weight$)')
 
 
-def detect_attention_type(state_dict):
+def detect_attention_type(state_dict: Mapping[str, torch.Tensor]) -> str:
     """``'se'``, ``'cbam'`` or ``'gc'``: the attention of an official DCANet state dict."""
     kinds = {_KIND[m.group(2)] for m in map(_BLOCK_KEY.match, state_dict) if m}
     if len(kinds) != 1:
@@ -59,7 +64,7 @@ def _rename_attention(kind, tail, value):
     raise KeyError(f'unexpected official DCA-{kind.upper()} parameter {tail!r}')
 
 
-def convert_dcanet_classifier(state_dict):
+def convert_dcanet_classifier(state_dict: Mapping[str, torch.Tensor]) -> Tuple[StateDict, str, List[str]]:
     """Official DCA-ResNet ImageNet classifier → mmpretrain ``ImageClassifier`` with ``mmsda.DCAResNet``.
 
     Args:
@@ -70,8 +75,7 @@ def convert_dcanet_classifier(state_dict):
         (the ``attention_type`` of :class:`DCAResNet`), and the dropped official keys (the unused
         connection layers of ``layer1.0``).
     """
-    state_dict = collections.OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v) for k, v in state_dict.items())
+    state_dict = strip_prefix(state_dict)
     kind = detect_attention_type(state_dict)
     out, dropped = collections.OrderedDict(), []
     for key, value in state_dict.items():

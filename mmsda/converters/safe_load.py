@@ -18,10 +18,12 @@ raises ``mmsda.engine.CheckpointError`` naming the file.
 import collections
 import os
 import pickle
+from typing import Any
 
 import torch
 
 from mmsda.engine.checkpoint_reading import BLOCKED_MODULES, load_checkpoint_file, unsafe_checkpoint_error
+from .keys import StateDict
 
 
 class PickledObject:
@@ -45,7 +47,7 @@ def _stub_for(qualified_name):
     return type('PickledObject', (PickledObject,), {'qualified_name': qualified_name})
 
 
-def load_untrusted(path):
+def load_untrusted(path: str) -> Any:
     """Load a checkpoint file, binding every non-safe global it names to an inert record.
 
     Args:
@@ -90,7 +92,7 @@ def _module_state(obj, prefix, out):
     return True
 
 
-def extract_state_dict(obj):
+def extract_state_dict(obj: Any) -> StateDict:
     """Find the model weights in an unpickled checkpoint.
 
     Accepts a pickled ``nn.Module`` (e.g. ``nn.DataParallel``), a state dict, or a dict holding one

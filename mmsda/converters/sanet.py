@@ -9,6 +9,11 @@ and the classifier ``head.fc``.
 """
 import collections
 import re
+from typing import Mapping, Tuple
+
+import torch
+
+from .keys import StateDict, strip_prefix
 
 _SA_PARAM = {'cweight': 'channel_weight', 'cbias': 'channel_bias', 'sweight': 'spatial_weight',
              'sbias': 'spatial_bias'}
@@ -27,7 +32,7 @@ def _rename_sa(key):
     raise KeyError(f'unexpected official SA-Net attention parameter {key!r}')
 
 
-def convert_sanet_backbone(state_dict):
+def convert_sanet_backbone(state_dict: Mapping[str, torch.Tensor]) -> Tuple[StateDict, StateDict]:
     """Official SA-ResNet backbone keys (no prefix) → :class:`mmsda.SANet` keys.
 
     Args:
@@ -45,7 +50,7 @@ def convert_sanet_backbone(state_dict):
     return backbone, rest
 
 
-def convert_sanet_classifier(state_dict):
+def convert_sanet_classifier(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official SA-Net ImageNet classifier → mmpretrain ``ImageClassifier`` with ``mmsda.SANet``.
 
     Args:
@@ -54,8 +59,7 @@ def convert_sanet_classifier(state_dict):
     Returns:
         OrderedDict: keys ``backbone.*`` and ``head.fc.*``.
     """
-    state_dict = collections.OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v) for k, v in state_dict.items())
+    state_dict = strip_prefix(state_dict)
     backbone, rest = convert_sanet_backbone(state_dict)
     out = collections.OrderedDict(('backbone.' + k, v) for k, v in backbone.items())
     for key, value in rest.items():

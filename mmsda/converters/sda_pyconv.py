@@ -9,7 +9,11 @@ and a plain ``conv2`` in stage 4; mmsda's :class:`~mmsda.models.layers.PyConv` n
 """
 import collections
 import re
+from typing import Mapping
 
+import torch
+
+from .keys import StateDict
 from .sda_xnet import convert_sda_classifier
 
 _LEVEL_KEY = re.compile(r'^(backbone\.layer\d+\.\d+\.conv2\.)(?:conv2_(\d+)\.)?weight$')
@@ -26,7 +30,7 @@ def _pyconv_levels(state_dict):
     return out
 
 
-def convert_sda_pyconv_classifier(state_dict):
+def convert_sda_pyconv_classifier(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official SDA-PyConv ImageNet classifier → mmpretrain ``ImageClassifier`` with
     ``mmsda.PyConvResNet`` (``with_sda=True``) and the ``PoolNormNeck`` head of
     ``configs/pyconv/sda-pyconvresnet86_8xb32_in1k.py``.

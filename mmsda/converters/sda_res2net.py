@@ -9,7 +9,11 @@ the ``'stage'`` average pool has no parameters). So the SDA-ResNet mapping conve
 these functions name that fact and check that the result is a Res2Net layout.
 """
 import re
+from typing import Mapping
 
+import torch
+
+from .keys import StateDict
 from .sda_xnet import convert_sda_classifier, convert_sda_detector
 
 _BLOCK_KEY = re.compile(r'^backbone\.layer\d+\.\d+\.(\w+)\.')
@@ -24,7 +28,7 @@ def _check_res2net(state_dict):
     return state_dict
 
 
-def convert_sda_res2net_classifier(state_dict):
+def convert_sda_res2net_classifier(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official SDA-Res2Net ImageNet classifier → mmpretrain ``ImageClassifier`` with ``mmsda.Res2Net``
     (``with_sda=True``) and the ``PoolNormNeck`` head of ``configs/res2net/sda-res2net86_8xb32_in1k.py``.
 
@@ -37,7 +41,7 @@ def convert_sda_res2net_classifier(state_dict):
     return _check_res2net(convert_sda_classifier(state_dict))
 
 
-def convert_sda_res2net_detector(state_dict):
+def convert_sda_res2net_detector(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official mmdet 2.x ``Sda_Res2Net`` detector → mmdet 3.x detector with ``mmsda.Res2Net``.
 
     Args:

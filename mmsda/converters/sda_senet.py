@@ -8,7 +8,11 @@ SE layer of each bottleneck: ``stage{k}.layers.{i}.fc1`` / ``fc2`` (``nn.Linear`
 """
 import collections
 import re
+from typing import Mapping
 
+import torch
+
+from .keys import StateDict
 from .sda_xnet import convert_sda_classifier, convert_sda_detector
 
 # backbone.layer{k}.{i}.fc{1,2}.{weight,bias} after the SDA-ResNet mapping
@@ -23,7 +27,7 @@ def _move_se_into_attention(state_dict):
     return out
 
 
-def convert_sda_senet_classifier(state_dict):
+def convert_sda_senet_classifier(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official SDA-SENet ImageNet classifier → mmpretrain ``ImageClassifier`` with ``mmsda.SEResNet``
     (``with_sda=True``) and the ``PoolNormNeck`` head of ``configs/senet/sda-seresnet86_8xb32_in1k.py``.
 
@@ -36,7 +40,7 @@ def convert_sda_senet_classifier(state_dict):
     return _move_se_into_attention(convert_sda_classifier(state_dict))
 
 
-def convert_sda_senet_detector(state_dict):
+def convert_sda_senet_detector(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official mmdet 2.x ``Sda_SENet`` detector → mmdet 3.x detector with ``mmsda.SEResNet``.
 
     Args:

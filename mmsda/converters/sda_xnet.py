@@ -10,18 +10,16 @@ convs stacked into one), ``neck.bn`` and ``head.fc``; detector necks and heads k
 """
 import collections
 import re
+from typing import Mapping, Tuple
 
 import torch
+
+from .keys import StateDict, strip_prefix
 
 _STAGE = re.compile(r'^stage(\d+)\.(.*)$')
 
 
-def _strip(state_dict, prefix):
-    return collections.OrderedDict(
-        (k[len(prefix):] if k.startswith(prefix) else k, v) for k, v in state_dict.items())
-
-
-def convert_sda_backbone(state_dict):
+def convert_sda_backbone(state_dict: Mapping[str, torch.Tensor]) -> Tuple[StateDict, StateDict]:
     """Map the official backbone keys (no ``module.``/``backbone.`` prefix) to mmsda backbone keys.
 
     Args:
@@ -60,7 +58,7 @@ def convert_sda_backbone(state_dict):
     return backbone, rest
 
 
-def convert_sda_classifier(state_dict):
+def convert_sda_classifier(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official SDA-xNet ImageNet classifier → mmpretrain ``ImageClassifier`` with ``PoolNormNeck``.
 
     Args:
@@ -69,7 +67,7 @@ def convert_sda_classifier(state_dict):
     Returns:
         OrderedDict: keys ``backbone.*``, ``neck.bn.*``, ``head.fc.*``.
     """
-    backbone, rest = convert_sda_backbone(_strip(state_dict, 'module.'))
+    backbone, rest = convert_sda_backbone(strip_prefix(state_dict))
     out = collections.OrderedDict(('backbone.' + k, v) for k, v in backbone.items())
     for key, value in rest.items():
         if key.startswith('bn2.'):
@@ -81,7 +79,7 @@ def convert_sda_classifier(state_dict):
     return out
 
 
-def convert_sda_detector(state_dict):
+def convert_sda_detector(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
     """Official mmdet 2.x ``SdaNet`` detector → mmdet 3.x detector with ``mmsda.SDAResNet``.
 
     Args:
@@ -90,7 +88,7 @@ def convert_sda_detector(state_dict):
     Returns:
         OrderedDict: converted weights; non-backbone keys are kept as they are.
     """
-    state_dict = _strip(state_dict, 'module.')
+    state_dict = strip_prefix(state_dict)
     backbone_in = collections.OrderedDict(
         (k[len('backbone.'):], v) for k, v in state_dict.items() if k.startswith('backbone.'))
     backbone, rest = convert_sda_backbone(backbone_in)

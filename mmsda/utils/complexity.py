@@ -4,16 +4,18 @@ The tables count **multiply-adds of convolutions and fully connected layers** (o
 MMEngine's ``get_model_complexity_info`` uses the same MAC unit but also counts norms, activations
 and pooling (≈ +0.9 % on SDA-ResNet-86); :func:`complexity` reports both.
 """
+from typing import Callable, Dict, Optional, Sequence
+
 import torch
 import torch.nn as nn
 
 
-def count_params(model):
+def count_params(model: nn.Module) -> int:
     """Number of parameters (all, trainable or not)."""
     return sum(p.numel() for p in model.parameters())
 
 
-def conv_linear_macs(model, inputs):
+def conv_linear_macs(model: nn.Module, inputs: Sequence[torch.Tensor]) -> int:
     """Multiply-adds of every convolution (also transposed) and ``nn.Linear`` call in one forward pass.
 
     Args:
@@ -56,7 +58,8 @@ def conv_linear_macs(model, inputs):
     return total
 
 
-def complexity(model, input_shape=(3, 224, 224), forward=None):
+def complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224),
+               forward: Optional[Callable[[torch.Tensor], object]] = None) -> Dict[str, int]:
     """Params and MACs of a model on one input, in both conventions.
 
     Args:
@@ -93,30 +96,3 @@ class _Callable(nn.Module):
             return self.model(x)
         return self._forward(x)
 
-
-def detector_dummy_forward(model, images, num_proposals=1000):
-    """The forward pass the OpenMMLab detector FLOP tables count (mmdet 2.x ``forward_dummy``).
-
-    Backbone + neck + dense head on the image; for two-stage detectors the RoI head on
-    ``num_proposals`` fixed boxes (the mask head on the first 100, as mmdet does).
-
-    Args:
-        model: an mmdet detector in eval mode.
-        images (Tensor): 1×3×H×W.
-        num_proposals (int): proposals fed to the RoI head. Default: 1000.
-    """
-    from mmdet.structures import DetDataSample
-    from mmengine.structures import InstanceData
-
-    h, w = images.shape[-2:]
-    sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1., 1.),
-                                         pad_shape=(h, w), batch_input_shape=(h, w)))
-    feats = model.extract_feat(images)
-    if not hasattr(model, 'roi_head'):
-        return model.bbox_head.forward(feats)
-    model.rpn_head.forward(feats)
-    g = torch.Generator().manual_seed(0)
-    xy = torch.rand(num_proposals, 2, generator=g) * torch.tensor([w * 0.8, h * 0.8])
-    wh = torch.rand(num_proposals, 2, generator=g) * torch.tensor([w * 0.2, h * 0.2]) + 8
-    proposals = InstanceData(bboxes=torch.cat([xy, xy + wh], dim=1).to(images.device))
-    return model.roi_head.forward(feats, [proposals], [sample])

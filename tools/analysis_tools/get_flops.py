@@ -48,7 +48,8 @@ def measure(cfg, shape=None):
 
     from mmengine.registry import init_default_scope
 
-    from mmsda.utils.complexity import complexity, detector_dummy_forward
+    from mmsda.utils.complexity import complexity
+    from mmsda.utils.detector_forward import detector_dummy_forward
 
     init_default_scope(cfg.default_scope)
     models = importlib.import_module(f'{cfg.default_scope}.registry').MODELS

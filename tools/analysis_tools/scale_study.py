@@ -34,10 +34,12 @@ import subprocess
 import sys
 import time
 
+from mmengine.config import DictAction
+
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, TOOLS)
 
-from _runner_utils import load_config, parse_cfg_options  # noqa: E402
+from _runner_utils import load_config  # noqa: E402
 
 DEFAULT_CLS_CONFIG = 'configs/demo/sda-resnet26-tiny_1xb32_shapes-cls.py'
 DEFAULT_DET_CONFIG = 'configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py'
@@ -89,7 +91,7 @@ def parse_args(argv=None):
 def _options(raw):
     """``KEY=VALUE`` strings parsed as ``--cfg-options`` are."""
     parser = argparse.ArgumentParser()
-    parser.add_argument('--o', nargs='+', action=parse_cfg_options, default={})
+    parser.add_argument('--o', nargs='+', action=DictAction, default={})
     return parser.parse_args(['--o', *raw]).o if raw else {}
 
 

@@ -14,9 +14,11 @@ import argparse
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from _runner_utils import apply_common_args, build_runner, load_config, parse_cfg_options  # noqa: E402
+from _runner_utils import apply_common_args, build_runner, load_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -29,7 +31,7 @@ def parse_args(argv=None):
     parser.add_argument('--max-growth', type=float, help='exit with 1 if the growth after warm-up exceeds this (MB)')
     parser.add_argument('--plot', help='write the curve to this PNG file')
     parser.add_argument('--work-dir', help='default: ./work_dirs/soak_<config name>')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     return parser.parse_args(argv)
 

@@ -24,9 +24,11 @@ import time
 
 import numpy as np
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from _runner_utils import load_config, parse_cfg_options  # noqa: E402
+from _runner_utils import load_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -42,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument('--images', nargs='+', metavar='FILE', help='image files instead of the data set')
     parser.add_argument('--out-dir', help='output directory (default: work_dirs/depth_attention/<config name>)')
     parser.add_argument('--device', default='cpu', help='torch device (default: cpu)')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     args = parser.parse_args(argv)
     if args.num < 0:

@@ -14,9 +14,11 @@ import argparse
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from _runner_utils import load_config, parse_cfg_options  # noqa: E402
+from _runner_utils import load_config  # noqa: E402
 
 DEFAULT_SHAPES = {'mmdet': (512, 512), 'mmpretrain': (224, 224)}
 
@@ -26,7 +28,7 @@ def parse_args(argv=None):
     parser.add_argument('config')
     parser.add_argument('--shape', type=int, nargs='+',
                         help='input H W (or one size for both); default 512x512 for detectors, 224 for classifiers')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     return parser.parse_args(argv)
 
@@ -57,7 +59,7 @@ def check(cfg, shape=None):
     import torch
     from mmengine.registry import init_default_scope
 
-    from mmsda.utils.complexity import detector_dummy_forward
+    from mmsda.utils.detector_forward import detector_dummy_forward
     from mmsda.utils.model_check import trace_channels
 
     init_default_scope(cfg.default_scope)

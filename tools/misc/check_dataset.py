@@ -20,9 +20,11 @@ import os.path as osp
 import sys
 import time
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from _runner_utils import load_config, parse_cfg_options  # noqa: E402
+from _runner_utils import load_config  # noqa: E402
 
 SPLITS = ('train', 'val', 'test')
 
@@ -35,7 +37,7 @@ def parse_args(argv=None):
     parser.add_argument('--verify', choices=('exists', 'header', 'decode'), default='decode',
                         help='how thoroughly each image is checked (default: decode every image)')
     parser.add_argument('--max-listed', type=int, default=None, help='list at most this many problems per split')
-    parser.add_argument('--cfg-options', nargs='+', action=parse_cfg_options, default={},
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     return parser.parse_args(argv)
 

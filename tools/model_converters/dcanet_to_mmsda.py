@@ -13,31 +13,28 @@ checkpoint=..., prefix='backbone.')`` of the detectors there.
 import argparse
 import os.path as osp
 import sys
+from typing import List, Optional
 
-import torch
+from mmsda.converters import convert_dcanet_classifier
 
-from mmsda.converters import convert_dcanet_classifier, extract_state_dict, load_untrusted
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='output mmsda checkpoint')
-    parser.add_argument('--force', action='store_true', help='overwrite dst if it exists')
-    return parser.parse_args(argv)
+from _cli import convert_file, converter_parser  # noqa: E402
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if osp.exists(args.dst) and not args.force:
-        sys.exit(f'{args.dst} exists; pass --force to overwrite it')
-    state_dict = extract_state_dict(load_untrusted(args.src))
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    return converter_parser(__doc__.split('\n')[0]).parse_args(argv)
+
+
+def _convert(state_dict):
     converted, attention_type, dropped = convert_dcanet_classifier(state_dict)
-    converted = {k: v.detach().clone().contiguous() for k, v in converted.items()}
-    meta = dict(converted_from=osp.basename(args.src), attention_type=attention_type)
-    torch.save({'state_dict': converted, 'meta': meta}, args.dst)
-    print(f'{args.src} (DCA-{attention_type.upper()}, {len(state_dict)} tensors) -> {args.dst} '
-          f'({len(converted)} tensors; {len(dropped)} unused first-block tensors dropped)')
+    note = f'DCA-{attention_type.upper()}, {len(dropped)} unused first-block tensors dropped, '
+    return converted, dict(attention_type=attention_type), note
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    convert_file(args.src, args.dst, _convert, force=args.force)
 
 
 if __name__ == '__main__':

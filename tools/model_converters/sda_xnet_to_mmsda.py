@@ -19,13 +19,15 @@ and as ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')`` 
 import argparse
 import os.path as osp
 import sys
-
-import torch
+from typing import List, Optional
 
 from mmsda.converters import (convert_sda_classifier, convert_sda_detector, convert_sda_pyconv_classifier,
                               convert_sda_res2net_classifier, convert_sda_res2net_detector,
-                              convert_sda_senet_classifier, convert_sda_senet_detector, extract_state_dict,
-                              load_untrusted)
+                              convert_sda_senet_classifier, convert_sda_senet_detector)
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+from _cli import convert_file, converter_parser  # noqa: E402
 
 # (arch, task) -> converter; SDA-SENet = SDA-ResNet's keys plus each block's SE fc1/fc2
 CONVERTERS = {
@@ -39,33 +41,27 @@ CONVERTERS = {
 }
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='output mmsda checkpoint')
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = converter_parser(__doc__.split('\n')[0])
     parser.add_argument('--task', choices=['auto', 'cls', 'det'], default='auto',
                         help='classifier or detector checkpoint (default: detect from the keys)')
     parser.add_argument('--arch', choices=sorted({arch for arch, _ in CONVERTERS}), default='sda-resnet',
                         help='official model family (default: sda-resnet)')
-    parser.add_argument('--force', action='store_true', help='overwrite dst if it exists')
     return parser.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    if osp.exists(args.dst) and not args.force:
-        sys.exit(f'{args.dst} exists; pass --force to overwrite it')
-    state_dict = extract_state_dict(load_untrusted(args.src))
-    task = args.task
-    if task == 'auto':
-        task = 'det' if any(k.startswith(('backbone.', 'module.backbone.')) for k in state_dict) else 'cls'
-    if (args.arch, task) not in CONVERTERS:
-        sys.exit(f'no {task} converter for --arch {args.arch}; available: {sorted(CONVERTERS)}')
-    converted = CONVERTERS[(args.arch, task)](state_dict)
-    converted = {k: v.detach().clone().contiguous() for k, v in converted.items()}
-    torch.save({'state_dict': converted, 'meta': dict(converted_from=osp.basename(args.src), task=task)},
-               args.dst)
-    print(f'{args.src} ({task}, {len(state_dict)} tensors) -> {args.dst} ({len(converted)} tensors)')
+
+    def convert(state_dict):
+        task = args.task
+        if task == 'auto':
+            task = 'det' if any(k.startswith(('backbone.', 'module.backbone.')) for k in state_dict) else 'cls'
+        if (args.arch, task) not in CONVERTERS:
+            sys.exit(f'no {task} converter for --arch {args.arch}; available: {sorted(CONVERTERS)}')
+        return CONVERTERS[(args.arch, task)](state_dict), dict(task=task), f'{task}, '
+
+    convert_file(args.src, args.dst, convert, force=args.force)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 from .attention_resnet import AttentionResNet
 from .dcanet import DCAResNet
 from .epsanet import EPSANet
-from .light_attention_resnets import CBAMResNet, ECAResNet, GCResNet, LightAttentionResNet, SEResNet
+from .light_attention_resnets import CBAMResNet, ECAResNet, GCResNet, SEResNet
 from .preset import ResNetPreset
 from .pyconv_resnet import PyConvResNet
 from .res2net import Res2Net
@@ -11,5 +11,5 @@ from .sknet import SKNet
 from .stage import ResStage, build_shortcut
 
 __all__ = ['AttentionResNet', 'ResNetPreset', 'SDAResNet', 'ResStage', 'build_shortcut',
-           'LightAttentionResNet', 'SEResNet', 'CBAMResNet', 'ECAResNet', 'GCResNet',
+           'SEResNet', 'CBAMResNet', 'ECAResNet', 'GCResNet',
            'SKNet', 'SANet', 'DCAResNet', 'EPSANet', 'Res2Net', 'PyConvResNet']

@@ -6,6 +6,8 @@ Each model is the standard bottleneck (groups 1) with one attention on the resid
 Guo et al., SDA-xNet). Depths 50 / 86 / 101 / 152, e.g. ``SEResNet(depth=86, with_sda=True)`` is
 SDA-SENet-86. They differ only in the attention config.
 """
+from typing import Optional
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -22,10 +24,14 @@ class LightAttentionResNet(ResNetPreset):
             :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages``, ``norm_eval`` ...).
     """
 
-    default_attention = None  # set by every subclass
+    default_attention: Optional[dict] = None  # set by every subclass
 
-    def __init__(self, depth, with_sda=False, attention_cfg=None, **kwargs):
+    def __init__(self, depth: int, with_sda: bool = False, attention_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
         name = type(self).__name__
+        if self.default_attention is None:
+            raise TypeError(f'{name} is the base of SEResNet, CBAMResNet, ECAResNet and GCResNet and has no '
+                            'attention of its own: build one of those, or AttentionResNet(attention=...)')
         if attention_cfg is not None and not isinstance(attention_cfg, dict):
             raise TypeError(f'{name}: attention_cfg must be a dict or None, got {attention_cfg!r}')
         if attention_cfg and 'type' in attention_cfg:
