@@ -3,8 +3,8 @@
 Every config is in a metafile and every metafile entry builds with the parameter counts it records
 (all and trainable, exact) and, for classifiers, the conv + linear MACs at 224² it records (exact;
 counted on the ``meta`` device, so nothing is computed). Detector FLOPs at 800×1280 and MMEngine's
-counts need real forward passes: one classifier is checked in the fast suite, everything in the slow
-one. The README tables are what ``tools/misc/gen_model_zoo.py`` writes from the metafiles.
+counts need real forward passes: one classifier is checked in the fast suite, all of them by the
+audit (`pytest -m audit`, about an hour on 2 cores; not part of the default `pytest` run). The README tables are what ``tools/misc/gen_model_zoo.py`` writes from the metafiles.
 """
 import glob
 import os
@@ -90,7 +90,7 @@ def _flops_params():
     for model in ZOO:
         if 'FLOPs' not in model['Metadata']:
             continue
-        marks = () if model['Name'] == FAST_FLOPS_SAMPLE else (pytest.mark.slow, )
+        marks = () if model['Name'] == FAST_FLOPS_SAMPLE else (pytest.mark.slow, pytest.mark.audit)
         yield pytest.param(model, marks=marks, id=model['Name'])
 
 
