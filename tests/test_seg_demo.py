@@ -96,7 +96,12 @@ def test_show_dir_switches_to_the_hook_that_writes_every_test_image(runner_utils
     from mmengine.registry import HOOKS, init_default_scope
     init_default_scope('mmseg')
     from mmseg.engine.hooks import SegVisualizationHook
-    assert isinstance(HOOKS.build(dict(hook)), SegVisualizationHook)
+    from mmseg.visualization import SegLocalVisualizer
+    SegLocalVisualizer.get_instance('test_show_dir')  # the hook draws with the current visualizer
+    built = HOOKS.build(dict(hook))
+    assert isinstance(built, SegVisualizationHook) and built.test_out_dir == 'vis'
+    with pytest.raises(TypeError, match='test_out_dir must be a str'):
+        HOOKS.build(dict(hook, test_out_dir=3))
 
 
 # ---- end to end (slow) -------------------------------------------------------------------------------
@@ -115,7 +120,8 @@ def test_train_test_show_dir_and_depth_attention_on_a_tiny_split(tmp_path):
                '--show-dir', 'vis'])
     miou = re.search(r'Iter\(test\) \[2/2\].*mIoU: ([\d.]+)', out)
     assert miou and 0 <= float(miou.group(1)) <= 100, out[-3000:]
-    assert '| background |' in out and '|   cross    |' in out  # the per-class IoU table
+    for name in ('background', 'circle', 'cross'):  # the per-class IoU table
+        assert re.search(rf'\|\s+{name}\s+\|\s+(nan|[\d.]+)\s+\|', out), f'no IoU row for {name}'
     drawn = sorted(str(p.relative_to(work_dir)).split(os.sep, 1)[1] for p in work_dir.glob('*/vis/*.png'))
     assert drawn == ['vis/000000.png', 'vis/000001.png', 'vis/000002.png']
     from PIL import Image

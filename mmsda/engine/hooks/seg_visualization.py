@@ -44,7 +44,8 @@ class SegVisualizationHook(MMSegVisualizationHook):
         os.makedirs(out_dir, exist_ok=True)
         for output in outputs:
             img_path = output.img_path
-            image = mmcv.imfrombytes(fileio.get(img_path), channel_order='rgb')
+            image = mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args),
+                                     channel_order='rgb')
             name = osp.basename(img_path)
             self._visualizer.add_datasample(
                 name, image, data_sample=output, show=self.show, wait_time=self.wait_time,
