@@ -1,10 +1,10 @@
 # Synthetic multi-scale shapes for semantic segmentation, generated on first use into data/shapes_seg/
-# by mmsda.ShapesSegDataset: 128x128 scenes of up to 6 rotated shapes on textured backgrounds, a label
+# by mmsda.ShapesSegDataset: 96x96 scenes of up to 6 rotated shapes on textured backgrounds, a label
 # PNG per image (0 background, 1-5 circle, square, triangle, star, cross). The val split is drawn with
 # another seed (and, like every split, its own random streams): it shares no image with train.
 dataset_type = 'mmsda.ShapesSegDataset'
 data_root = 'data/shapes_seg'
-img_size = 128
+img_size = 96
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
