@@ -7,7 +7,8 @@
 #       work_dirs/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96/iter_1500.pth --show-dir vis
 # Only the backbone and the widths differ from mmseg's fpn_r50.py: the classification demo's narrow
 # SDA-ResNet-26 (16-channel stem and base width, plain 3x3 convs), BN instead of SyncBN, a 64-channel
-# FPN and head. 1500 iterations of 8 images, AdamW with warm-up and cosine decay.
+# FPN and head, class-weighted cross-entropy. 1500 iterations of 8 images, AdamW with warm-up and
+# cosine decay.
 # Recipe and measurements: docs/semantic_segmentation.md.
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py',
@@ -37,7 +38,15 @@ model = dict(
         norm_eval=False,
         zero_init_residual=True),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=width),
-    decode_head=dict(in_channels=[width] * 4, channels=width, num_classes=num_classes, norm_cfg=norm_cfg))
+    decode_head=dict(
+        in_channels=[width] * 4,
+        channels=width,
+        num_classes=num_classes,
+        norm_cfg=norm_cfg,
+        # square root of median-frequency balancing (Eigen & Fergus, ICCV 2015) over the training
+        # pixels: background 48.9 %, circle 21.2 %, square 10.7 %, triangle 5.0 %, star 8.7 %, cross 5.6 %
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         class_weight=[0.43, 0.68, 0.94, 1.36, 1.07, 1.2])))
 
 max_iters = 1500
 val_interval = 250
