@@ -13,7 +13,7 @@ Classification (mmpretrain ``CustomDataset`` layout)::
 Semantic segmentation (mmseg ``BaseSegDataset`` layout; the demo config's val split uses seed 1)::
 
     python tools/misc/generate_shapes.py --out data/shapes_seg --task seg --num-train 1000 \\
-        --num-val 100 --img-size 128 --max-objects 6 --seed 0 --val-seed 1
+        --num-val 100 --img-size 96 --max-objects 6 --seed 0 --val-seed 1
 
 Splits that exist with the same parameters are kept; a split made with other parameters is an error.
 The ``mmsda.ShapesCocoDataset`` / ``mmsda.ShapesClsDataset`` / ``mmsda.ShapesSegDataset`` datasets
