@@ -104,6 +104,15 @@ def test_show_dir_switches_to_the_hook_that_writes_every_test_image(runner_utils
         HOOKS.build(dict(hook, test_out_dir=3))
 
 
+def test_check_config_runs_the_segmentor_and_names_a_neck_that_does_not_fit(capsys):
+    tool = import_tool('misc/check_config.py')
+    assert tool.main([SEG_DEMO, '--shape', '64']) == 0
+    out = capsys.readouterr().out
+    assert 'EncoderDecoder on a 64x64 input' in out and 'model outputs: 1x6x16x16' in out
+    assert tool.main([SEG_DEMO, '--shape', '64', '--cfg-options', 'model.backbone.base_channels=32']) == 1
+    assert 'model.neck (FPN): in_channels=[64, 128, 256, 512] do not match' in capsys.readouterr().out
+
+
 # ---- end to end (slow) -------------------------------------------------------------------------------
 
 @pytest.mark.slow
