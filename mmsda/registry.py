@@ -1,8 +1,8 @@
 """Registries of the ``mmsda`` scope.
 
 Each registry is a child of MMEngine's root registry of the same kind, so a config whose
-``default_scope`` is ``mmdet`` *or* ``mmpretrain`` can name ``type='mmsda.SDAResNet'``: MMEngine
-imports ``mmsda.registry`` for the ``mmsda`` prefix, finds the child registry under the root, and the
+``default_scope`` is ``mmdet``, ``mmpretrain`` *or* ``mmseg`` can name ``type='mmsda.SDAResNet'``:
+MMEngine imports ``mmsda.registry`` for the ``mmsda`` prefix, finds the child registry under the root, and the
 ``locations`` below are imported lazily on the first lookup, so no ``custom_imports`` are needed.
 The same holds for hooks (``custom_hooks=[dict(type='mmsda.CheckDataHook')]``) and transforms.
 """
@@ -18,4 +18,5 @@ DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='mmsda', locations=['mmsda.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='mmsda', locations=['mmsda.datasets'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmsda', locations=['mmsda.engine'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmsda',
+                 locations=['mmsda.engine', 'mmsda.engine.hooks.optional'])

@@ -3,11 +3,11 @@ import os.path as osp
 
 from mmengine.config import Config
 
-SUPPORTED_SCOPES = ('mmdet', 'mmpretrain')
+SUPPORTED_SCOPES = ('mmdet', 'mmpretrain', 'mmseg')
 
 
 def load_config(path, cfg_options=None):
-    """Load a config file, merge ``--cfg-options`` and check that mmdet or mmpretrain can run it.
+    """Load a config file, merge ``--cfg-options`` and check that mmdet, mmpretrain or mmseg can run it.
 
     Args:
         path (str): config file.
@@ -25,7 +25,7 @@ def load_config(path, cfg_options=None):
     scope = cfg.get('default_scope')
     if scope not in SUPPORTED_SCOPES:
         raise SystemExit(f'{path}: default_scope is {scope!r}; expected one of {SUPPORTED_SCOPES} '
-                         '(inherit an mmdet:: or mmpretrain:: base config)')
+                         '(inherit an mmdet::, mmpretrain:: or mmseg:: base config)')
     return cfg
 
 

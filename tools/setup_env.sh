@@ -5,9 +5,9 @@
 #   MMSDA_VENV=/path/to/venv bash tools/setup_env.sh
 #
 # Steps: venv -> torch + torchvision -> build tools -> mmengine -> mmcv 2.1.0 with compiled ops
-# (built once, cached outside the repo per torch version) -> mmdet, mmpretrain, pycocotools, onnx,
-# onnxruntime -> mmsda (editable) -> import/ops/ONNX check. The venv is only marked ready after the
-# final check.
+# (built once, cached outside the repo per torch version) -> mmdet, mmpretrain, mmsegmentation,
+# pycocotools, onnx, onnxruntime -> mmsda (editable) -> import/ops/ONNX/mmseg check. The venv is only
+# marked ready after the final check.
 # Environment:
 #   MMSDA_VENV        venv directory (default: <repo>/.venv)
 #   MMSDA_CACHE       wheel cache (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mmsda)
@@ -90,16 +90,16 @@ else
 fi
 "${PIP[@]}" install -q "${wheels[0]}"
 
-step "mmdet 3.3.0, mmpretrain 1.2.0, pycocotools, pytest, onnx, onnxruntime (requirements.txt)"
+step "mmdet 3.3.0, mmpretrain 1.2.0, mmsegmentation 1.2.2, pycocotools, pytest, onnx, onnxruntime (requirements.txt)"
 "${PIP[@]}" install -q -r "$REPO/requirements.txt"
 
 step "mmsda (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$REPO"
 
-step "check: imports, compiled mmcv ops, ONNX export + ONNX Runtime"
+step "check: imports, compiled mmcv ops, ONNX export + ONNX Runtime, an mmseg model"
 "$PY" - <<'CHECK'
 import io, warnings
-import torch, torchvision, mmcv, mmengine, mmdet, mmpretrain, pycocotools, mmsda
+import torch, torchvision, mmcv, mmengine, mmdet, mmpretrain, mmseg, pycocotools, mmsda
 import onnx, onnxruntime, onnxscript
 from mmcv.ops import nms, RoIAlign
 boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
@@ -115,8 +115,16 @@ with warnings.catch_warnings(), torch.no_grad():
     expected = conv(x)
 session = onnxruntime.InferenceSession(model.getvalue(), providers=['CPUExecutionProvider'])
 assert torch.allclose(torch.from_numpy(session.run(None, {'x': x.numpy()})[0]), expected, atol=1e-5)
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS as SEG_MODELS
+init_default_scope('mmseg')
+backbone = SEG_MODELS.build(dict(type='mmsda.SDAResNet', depth=26, stem_channels=16, base_channels=16,
+                                 min_channels=16, out_indices=(3, )))  # an mmsda model in the mmseg scope
+head = SEG_MODELS.build(dict(type='FCNHead', in_channels=512, channels=8, num_convs=1, num_classes=3))
+assert head(backbone(torch.rand(2, 3, 64, 64))).shape == (2, 3, 2, 2)
 print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}, "
       f"mmcv {mmcv.__version__} (ops ok), mmdet {mmdet.__version__}, mmpretrain {mmpretrain.__version__}, "
+      f"mmseg {mmseg.__version__} (model ok), "
       f"onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__} (export + run ok)")
 CHECK
 

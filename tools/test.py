@@ -1,5 +1,6 @@
-"""Evaluate a checkpoint of a detector (mmdet config: COCO bbox/segm mAP) or a classifier
-(mmpretrain config: accuracy). Options follow mmdet's ``tools/test.py``::
+"""Evaluate a checkpoint of a detector (mmdet config: COCO bbox/segm mAP), a classifier (mmpretrain
+config: accuracy) or a semantic segmentor (mmseg config: aAcc, mIoU, mAcc and per-class IoU). Options
+follow mmdet's ``tools/test.py``::
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--show-dir vis]
     bash tools/dist_test.sh CONFIG CHECKPOINT 8
@@ -38,17 +39,27 @@ def parse_args(argv=None):
 
 
 def enable_visualization(cfg, args):
-    """Turn on the config's visualization hook so predictions are drawn (mmdet and mmpretrain)."""
+    """Turn on the config's visualization hook so predictions are drawn (mmdet, mmpretrain, mmseg).
+
+    Every tool writes ``--show-dir`` into the run directory ``<work_dir>/<timestamp>/``; for mmseg
+    configs mmseg's ``SegVisualizationHook`` is replaced by ``mmsda.SegVisualizationHook`` (the same hook
+    with mmdet's ``test_out_dir``), which draws every test image there (ground truth | prediction).
+    """
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
         raise SystemExit('--show/--show-dir: the config has no default_hooks.visualization hook')
     hook = hooks['visualization']
-    if cfg.default_scope == 'mmdet':
+    if cfg.default_scope in ('mmdet', 'mmseg'):
         hook['draw'] = True
         if args.show:
             hook['show'] = True
             hook['wait_time'] = args.wait_time
         if args.show_dir:
+            if cfg.default_scope == 'mmseg':
+                if str(hook.get('type')).split('.')[-1] != 'SegVisualizationHook':
+                    raise SystemExit(f'--show-dir: default_hooks.visualization is {hook.get("type")!r}; '
+                                     "expected mmseg's SegVisualizationHook")
+                hook['type'] = 'mmsda.SegVisualizationHook'
             hook['test_out_dir'] = args.show_dir
     else:  # mmpretrain's VisualizationHook
         hook['enable'] = True

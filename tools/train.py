@@ -1,9 +1,11 @@
-"""Train a detector (mmdet config) or a classifier (mmpretrain config) with MMEngine's Runner.
+"""Train a detector (mmdet config), a classifier (mmpretrain config) or a semantic segmentor (mmseg
+config) with MMEngine's Runner.
 
 The task is chosen by the config's ``default_scope``; command-line options follow mmdet's
 ``tools/train.py``::
 
     python tools/train.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py
+    python tools/train.py configs/demo/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96.py
     python tools/train.py CONFIG --work-dir work_dirs/x --resume            # resume the latest checkpoint
     python tools/train.py CONFIG --resume work_dirs/x/epoch_3.pth            # resume a given checkpoint
     bash tools/dist_train.sh CONFIG 8                                        # 8 processes (GPUs or CPU)
@@ -26,7 +28,7 @@ from _runner_utils import (add_custom_hook, apply_common_args, build_runner,  # 
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a detector or classifier')
+    parser = argparse.ArgumentParser(description='Train a detector, classifier or semantic segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and checkpoints '
                         '(default: ./work_dirs/<config name>)')

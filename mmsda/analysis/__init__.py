@@ -4,7 +4,7 @@
 * :mod:`.size_bins`: small / medium / large object bins (COCO areas, scale terciles) and per-bin means.
 * :mod:`.depth_attention_report`: weights over a data set, statistics, PNG/JSON/CSV report.
 * :mod:`.scale_study`: accuracy per size bin and mean ± std over seeds of SDA vs no-SDA runs.
-* :mod:`.builders`: model (with a checked checkpoint) and data set from an mmdet/mmpretrain config.
+* :mod:`.builders`: model (with a checked checkpoint) and data set from an mmdet/mmpretrain/mmseg config.
 * :mod:`.plots`: the matplotlib figures.
 
 Used by ``tools/analysis_tools/vis_depth_attention.py`` and ``tools/analysis_tools/scale_study.py``.

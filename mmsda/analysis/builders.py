@@ -1,4 +1,4 @@
-"""Build a trained model and a data split from an mmdet or mmpretrain config, outside a Runner.
+"""Build a trained model and a data split from an mmdet, mmpretrain or mmseg config, outside a Runner.
 
 The analysis tools need the model in eval mode with a checkpoint that matches it exactly, and the
 images of one split; these helpers do what MMEngine's ``Runner`` does for that (default scope, model
@@ -80,7 +80,7 @@ def build_model(cfg):
     """The config's model (weights not initialised), with the config's ``data_preprocessor``.
 
     Args:
-        cfg (mmengine.Config): an mmdet or mmpretrain config (``default_scope`` set).
+        cfg (mmengine.Config): an mmdet, mmpretrain or mmseg config (``default_scope`` set).
 
     Returns:
         nn.Module: the model, in eval mode.

@@ -26,6 +26,9 @@ SIZE_DEFINITIONS = {
                  'with the share of its objects in that bin',
     'bbox_area': 'box areas (w*h of the instances) in the COCO ranges small < 32^2 <= medium < 96^2 '
                  '<= large pixels; an image counts for each bin with the share of its objects in it',
+    'mask_area': 'visible pixels of each object (the shapes segmentation view\'s object record) in the '
+                 'COCO ranges small < 32^2 <= medium < 96^2 <= large pixels; an image counts for each '
+                 'bin with the share of its objects in it',
 }
 
 
@@ -44,9 +47,10 @@ def object_sizes(dataset, indices):
     """The object sizes of some images of a dataset, if the dataset records them.
 
     Args:
-        dataset (BaseDataset): an mmpretrain/mmdet dataset. Known: the shapes classification data
-            (``object_scale`` and metainfo ``scale_range``), COCO-format detection data (areas from
-            ``ann_file``) and any dataset with ``instances`` boxes (box areas).
+        dataset (BaseDataset): an mmpretrain/mmdet/mmseg dataset. Known: the shapes classification
+            data (``object_scale`` and metainfo ``scale_range``), the shapes segmentation data
+            (``object_areas``), COCO-format detection data (areas from ``ann_file``) and any dataset
+            with ``instances`` boxes (box areas).
         indices (Sequence[int]): the images.
 
     Returns:
@@ -60,6 +64,10 @@ def object_sizes(dataset, indices):
         return 'scale', [dict(sizes=[info['object_scale']],
                               bins=bin_counts([scale_size_bin(info['object_scale'], scale_range)]))
                          for info in infos]
+    if all('object_areas' in info for info in infos):
+        return 'mask_area', [dict(sizes=[float(a) for a in info['object_areas']],
+                                  bins=bin_counts(map(coco_size_bin, info['object_areas'])))
+                             for info in infos]
     ann_file = getattr(dataset, 'ann_file', '')
     if isinstance(ann_file, str) and ann_file.endswith('.json') and osp.isfile(ann_file) \
             and all('img_id' in info for info in infos):
@@ -84,8 +92,8 @@ def collect_weights(model, items, progress=None):
     weights.
 
     Args:
-        model (nn.Module): an mmdet detector or mmpretrain classifier in eval mode (``extract_feat``
-            and ``data_preprocessor``).
+        model (nn.Module): an mmdet detector, mmpretrain classifier or mmseg segmentor in eval mode
+            (``extract_feat`` and ``data_preprocessor``).
         items (Iterable[dict]): packed samples (``inputs`` and ``data_samples``, pipeline outputs).
         progress (Callable[[], None], optional): called after each sample.
 
@@ -96,7 +104,7 @@ def collect_weights(model, items, progress=None):
     from mmengine.dataset import pseudo_collate
     if not hasattr(model, 'extract_feat'):
         raise ValueError(f'{type(model).__name__} has no extract_feat(inputs); expected an mmdet '
-                         'detector or an mmpretrain classifier')
+                         'detector, an mmpretrain classifier or an mmseg segmentor')
     records = []
     with DepthAttentionRecorder(model) as recorder, torch.no_grad():
         for item in items:

@@ -1,18 +1,21 @@
 """Datasets of the ``mmsda`` scope.
 
 The synthetic shapes generators need only numpy, PIL and pycocotools. The dataset classes need
-mmdet (:class:`ShapesCocoDataset`) or mmpretrain (:class:`ShapesClsDataset`); each is available when
-its library is installed, so the package also imports with only one of the two. The data checks
+mmdet (:class:`ShapesCocoDataset`), mmpretrain (:class:`ShapesClsDataset`) or mmsegmentation
+(:class:`ShapesSegDataset`); each is available when its library is installed, so the package also
+imports without the others. The data checks
 (:mod:`.checks`) and the ``LoadImageFromFile`` transform work for both.
 """
 from importlib.util import find_spec
 
-from .shapes import (SHAPES_CLASSES, ensure_shapes_cls, ensure_shapes_coco, generate_shapes_cls,
-                     generate_shapes_coco, size_range_counts)
+from .shapes import (SEG_CLASSES, SHAPES_CLASSES, ensure_shapes_cls, ensure_shapes_coco,
+                     ensure_shapes_seg, generate_shapes_cls, generate_shapes_coco, generate_shapes_seg,
+                     size_range_counts)
 
 __all__ = [
-    'SHAPES_CLASSES', 'generate_shapes_coco', 'generate_shapes_cls', 'ensure_shapes_coco',
-    'ensure_shapes_cls', 'size_range_counts'
+    'SHAPES_CLASSES', 'SEG_CLASSES', 'generate_shapes_coco', 'generate_shapes_cls',
+    'generate_shapes_seg', 'ensure_shapes_coco', 'ensure_shapes_cls', 'ensure_shapes_seg',
+    'size_range_counts'
 ]
 
 if find_spec('mmcv') is not None:
@@ -26,3 +29,7 @@ if find_spec('mmdet') is not None:
 if find_spec('mmpretrain') is not None:
     from .shapes_cls_dataset import ShapesClsDataset
     __all__.append('ShapesClsDataset')
+
+if find_spec('mmseg') is not None:
+    from .shapes_seg_dataset import SEG_PALETTE, ShapesSegDataset
+    __all__ += ['SEG_PALETTE', 'ShapesSegDataset']

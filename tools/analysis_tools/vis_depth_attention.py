@@ -1,5 +1,6 @@
 """Show what depth attention selects: the softmax weights over depth of every SDA stage of a trained
-model (mmpretrain classifier or mmdet detector, any backbone with DepthAttentionFusion stages).
+model (mmpretrain classifier, mmdet detector or mmseg segmentor, any backbone with DepthAttentionFusion
+stages).
 
     python tools/analysis_tools/vis_depth_attention.py CONFIG CHECKPOINT [--split val] [--num 100]
         [--images a.png b.png ...] [--out-dir DIR] [--device cpu] [--cfg-options KEY=VALUE ...]
@@ -11,7 +12,8 @@ of the config's ``<split>_dataloader`` data set, evenly spaced over it, or on th
 
 * ``depth_attention_heatmap.png``: stage × block heat map of the mean weight (over channels and images);
 * ``depth_attention_by_size.png``: the mean weight per block for small / medium / large objects, when
-  the data records object sizes (COCO annotation areas; the shapes classification view's scales);
+  the data records object sizes (COCO annotation areas; the shapes classification view's scales; the
+  shapes segmentation view's visible object areas);
 * ``depth_attention.json`` (summary, bins, provenance and per-image weights) and
   ``depth_attention.csv`` (one row per image, stage and block).
 
@@ -34,7 +36,7 @@ from _runner_utils import load_config  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Record and plot the depth-attention weights of a '
                                      'trained SDA model')
-    parser.add_argument('config', help='mmdet or mmpretrain config file')
+    parser.add_argument('config', help='mmdet, mmpretrain or mmseg config file')
     parser.add_argument('checkpoint', help='checkpoint of that model')
     parser.add_argument('--split', default='val', choices=['train', 'val', 'test'],
                         help='data set of the config to use (its <split>_dataloader); with --images, '

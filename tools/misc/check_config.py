@@ -3,11 +3,11 @@
     python tools/misc/check_config.py configs/sda/mask-rcnn_sda-r86_fpn_1x_coco.py
     python tools/misc/check_config.py configs/sda/sda-resnet86_8xb32_in1k.py --shape 224
 
-Prints the output shapes of the backbone and the neck, then runs the whole model (classifiers:
-``mode='tensor'``; detectors: backbone, neck, dense head and, for two-stage detectors, the RoI head on
-fixed proposals) and prints its output shapes. A neck or head whose ``in_channels`` does not match what
-it receives (the usual mistake after swapping a backbone) is reported by its config path with both
-channel lists, and the tool exits with 1; so does any other error of building or running the model.
+Prints the output shapes of the backbone and the neck, then runs the whole model (classifiers and
+segmentors: ``mode='tensor'``; detectors: backbone, neck, dense head and, for two-stage detectors, the
+RoI head on fixed proposals) and prints its output shapes. A neck or head whose ``in_channels`` does
+not match what it receives (the usual mistake after swapping a backbone) is reported by its config path
+with both channel lists, and the tool exits with 1; so does any other error of building or running the model.
 No data set is built and no weights are loaded.
 """
 import argparse
@@ -20,14 +20,15 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from _runner_utils import load_config  # noqa: E402
 
-DEFAULT_SHAPES = {'mmdet': (512, 512), 'mmpretrain': (224, 224)}
+DEFAULT_SHAPES = {'mmdet': (512, 512), 'mmpretrain': (224, 224), 'mmseg': (512, 512)}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Build the model of a config and run a dummy forward')
     parser.add_argument('config')
     parser.add_argument('--shape', type=int, nargs='+',
-                        help='input H W (or one size for both); default 512x512 for detectors, 224 for classifiers')
+                        help='input H W (or one size for both); default 512x512 for detectors and segmentors, '
+                        '224 for classifiers')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings (xxx=yyy format)')
     return parser.parse_args(argv)

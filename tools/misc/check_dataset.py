@@ -3,15 +3,17 @@
     python tools/misc/check_dataset.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py
     python tools/misc/check_dataset.py configs/sda/sda-resnet86_8xb32_in1k.py --split val --verify header
 
-Builds each data set from the config (``<split>_dataloader.dataset``; mmdet or mmpretrain, chosen by
-``default_scope``) and reports, one line per problem with the file it concerns:
+Builds each data set from the config (``<split>_dataloader.dataset``; mmdet, mmpretrain or mmseg,
+chosen by ``default_scope``) and reports, one line per problem with the file it concerns:
 
 * image files: missing, empty, not an image, corrupt (does not decode with the pipeline's decoder), or
   of another size than the annotations say;
 * COCO annotation files (mmdet ``CocoDataset``): annotations with an unknown image or category id,
   without area, with a malformed, zero-area or out-of-image box; duplicate ids; classes missing from
   or ordered differently than the categories; images without annotations (a warning);
-* classification labels outside the classes.
+* classification labels outside the classes;
+* semantic-segmentation label maps (mmseg): missing, unreadable, of another size than their image, or
+  with label values that are neither a class nor the ignore index.
 
 Exits with 1 when there are errors (warnings alone exit 0), so it can gate a job script.
 """
@@ -31,7 +33,7 @@ SPLITS = ('train', 'val', 'test')
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Report every problem of the data sets of a config')
-    parser.add_argument('config', help='mmdet or mmpretrain config file')
+    parser.add_argument('config', help='mmdet, mmpretrain or mmseg config file')
     parser.add_argument('--split', choices=SPLITS, action='append',
                         help='data set to check (repeatable); default: every split the config defines')
     parser.add_argument('--verify', choices=('exists', 'header', 'decode'), default='decode',

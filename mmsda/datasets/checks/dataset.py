@@ -1,7 +1,8 @@
-"""The problems of a built data set (mmdet or mmpretrain): its image files and its annotations."""
+"""The problems of a built data set (mmdet, mmpretrain or mmseg): its image files and its annotations."""
 from .coco import coco_problems
 from .images import check_verify_level, image_problem
 from .problem import error
+from .seg_maps import seg_map_problem
 
 
 def leaf_datasets(dataset):
@@ -85,9 +86,27 @@ def _label_problems(dataset):
     return problems
 
 
+def _seg_map_problems(dataset):
+    """Semantic-segmentation label maps (``seg_map_path`` of the data infos, mmseg) that are missing,
+    unreadable, of another size than their image or hold unknown label values."""
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    if not classes:
+        return []
+    problems = []
+    for info in _infos(dataset):
+        if info.get('seg_map_path') is None:
+            continue
+        problem = seg_map_problem(info['seg_map_path'], info.get('img_path', ''), len(classes),
+                                  getattr(dataset, 'ignore_index', 255), info.get('label_map'),
+                                  info.get('reduce_zero_label', False))
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
 def annotation_problems(dataset):
-    """Check the annotations of a data set: COCO files (:func:`coco_problems`) and classification
-    labels.
+    """Check the annotations of a data set: COCO files (:func:`coco_problems`), classification labels
+    and semantic-segmentation label maps (:func:`seg_map_problem`).
 
     Args:
         dataset: a built data set (or data set wrapper).
@@ -101,4 +120,5 @@ def annotation_problems(dataset):
             problems += coco_problems(leaf.ann_file, leaf.metainfo.get('classes'),
                                       leaf.data_prefix.get('img', ''), getattr(leaf, 'backend_args', None))
         problems += _label_problems(leaf)
+        problems += _seg_map_problems(leaf)
     return problems

@@ -13,12 +13,14 @@ import tempfile
 
 from .classification import cls_sizes_file, generate_shapes_cls, shapes_cls_sizes
 from .coco import generate_shapes_coco
-from .params import _cls_params, _coco_params, _with_added_params
+from .params import _cls_params, _coco_params, _seg_params, _with_added_params
+from .segmentation import generate_shapes_seg, seg_objects_file
 from .writers import _write_json
 
 #: Default number of images (detection) or images per class (classification) per split.
 DEFAULT_COCO_SPLITS = {'train': 400, 'val': 100}
 DEFAULT_CLS_SPLITS = {'train': 100, 'val': 20}
+DEFAULT_SEG_SPLITS = {'train': 400, 'val': 100}
 
 _TMP_PREFIX = '.tmp-shapes-'
 _LOCK_NAME = '.shapes.lock'
@@ -173,6 +175,39 @@ def ensure_shapes_cls(data_root, splits=None, **kwargs):
     return summaries
 
 
+def ensure_shapes_seg(data_root, splits=None, **kwargs):
+    """Generate the missing semantic-segmentation splits of ``data_root``.
+
+    See :func:`generate_shapes_seg` for the layout.
+
+    Safe to call from several processes at once. A split generated before with the same parameters
+    is kept as it is.
+
+    Args:
+        data_root (str): dataset root.
+        splits (dict[str, int], optional): number of images per split. Defaults to
+            :data:`DEFAULT_SEG_SPLITS`.
+        **kwargs: other arguments of :func:`generate_shapes_seg` (``img_size``, ``seed``,
+            ``max_objects``, ``min_visible``).
+
+    Returns:
+        dict[str, dict]: each split's summary.
+
+    Raises:
+        ValueError: for invalid arguments, or if a split exists with other parameters or without a
+            completion marker.
+    """
+    summaries = {}
+    for split, num_images in (DEFAULT_SEG_SPLITS if splits is None else splits).items():
+        params = _seg_params(split=split, num_images=num_images, **kwargs)
+        args = {k: v for k, v in params.items() if k not in ('kind', 'version')}
+        summaries[split] = _ensure(
+            data_root, params,
+            outputs=[f'img_dir/{split}', f'ann_dir/{split}', seg_objects_file(split)], shared=[],
+            generate_fn=lambda out_dir, args=args: generate_shapes_seg(out_dir, **args))
+    return summaries
+
+
 def _add_missing_cls_sizes(data_root, args):
     """Write the sizes file of a classification split generated before mmsda recorded object sizes.
 
@@ -215,3 +250,24 @@ def split_from_ann_file(ann_file, task):
         raise ValueError(f'ann_file must look like <data_root>/{example} to generate shapes data, '
                          f'got {ann_file!r}')
     return osp.dirname(ann_dir), match.group(1)
+
+
+def split_from_seg_prefix(img_path, seg_map_path):
+    """Dataset root and split of the folders of a shapes segmentation split.
+
+    Args:
+        img_path (str): ``<root>/img_dir/<split>``.
+        seg_map_path (str): ``<root>/ann_dir/<split>``.
+
+    Returns:
+        tuple[str, str]: absolute dataset root and split name.
+    """
+    img_path = osp.abspath(str(img_path or '.'))
+    root, split = osp.dirname(osp.dirname(img_path)), osp.basename(img_path)
+    valid = (osp.basename(osp.dirname(img_path)) == 'img_dir'
+             and re.fullmatch(r'[A-Za-z0-9_-]+', split) is not None)
+    if not valid or osp.abspath(str(seg_map_path or '.')) != osp.join(root, 'ann_dir', split):
+        raise ValueError('data_prefix must be dict(img_path=\'img_dir/<split>\', '
+                         'seg_map_path=\'ann_dir/<split>\') under data_root to generate shapes '
+                         f'segmentation data, got img_path={img_path!r}, seg_map_path={seg_map_path!r}')
+    return root, split

@@ -14,8 +14,8 @@ from pycocotools import mask as mask_util
 
 from .geometry import SHAPES_CLASSES
 from .params import _coco_params
-from .placement import _place_objects
-from .render import _background, _finish, _image_rng, _paint
+from .render import _image_rng
+from .scene import _render_scene
 from .writers import _save_png, _write_json
 
 #: pycocotools' area thresholds between the small, medium and large ranges.
@@ -57,13 +57,8 @@ def _render_coco_image(rng, width, height, max_objects, min_visible):
     Returns:
         tuple[np.ndarray, list[dict]]: ``uint8`` RGB image and its annotations (without ids).
     """
-    image = _background(rng, width, height)
-    objects, owner = _place_objects(rng, image, max_objects, min_visible)
-    annotations = []
-    for index, obj in enumerate(objects):
-        _paint(rng, image, obj['mask'], obj['box'], obj['colour'])
-        annotations.append(_coco_annotation(obj, owner == index))
-    return _finish(rng, image), annotations
+    image, objects, owner = _render_scene(rng, width, height, max_objects, min_visible)
+    return image, [_coco_annotation(obj, owner == index) for index, obj in enumerate(objects)]
 
 
 def size_range_counts(areas):

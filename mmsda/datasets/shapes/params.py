@@ -82,3 +82,10 @@ def _cls_params(split='train', num_per_class=100, img_size=(64, 64), seed=0,
                 img_size=_check_img_size(img_size, _MIN_CLS_SIDE),
                 seed=_check_int('seed', seed, 0),
                 scale_range=_check_scale_range(scale_range))
+
+
+def _seg_params(split='train', num_images=100, img_size=(128, 128), seed=0, max_objects=6,
+                min_visible=0.5):
+    """Checked, JSON-ready parameters of :func:`~.segmentation.generate_shapes_seg`."""
+    return dict(_coco_params(split, num_images, img_size, seed, max_objects, min_visible),
+                kind='shapes_seg')

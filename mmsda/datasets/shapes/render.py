@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 _COLOUR_TRIES = 16
 _MIN_CONTRAST = 100.0
 _NOISE_STD = 4.0
-_TASK_SEEDS = {'det': 0, 'cls': 1}
+_TASK_SEEDS = {'det': 0, 'cls': 1, 'seg': 2}
 
 
 def _gradient(rng, width, height):

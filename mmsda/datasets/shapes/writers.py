@@ -12,5 +12,6 @@ def _write_json(path, obj):
 
 
 def _save_png(image, path):
-    """Save a ``uint8`` RGB image as PNG; zlib's RLE strategy packs the noisy pixels fastest."""
+    """Save a ``uint8`` RGB image (or a one-channel label map) as PNG; zlib's RLE strategy packs the
+    noisy pixels fastest."""
     Image.fromarray(image).save(path, compress_type=zlib.Z_RLE)
