@@ -30,7 +30,7 @@ class PyConvResNet(ResNetPreset):
             and any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, with_sda=False, **kwargs):
+    def __init__(self, depth: int = 50, with_sda: bool = False, **kwargs):
         preset = dict(
             block=dict(type='Bottleneck'),
             stage_block_cfgs=[dict(mid_conv=dict(type='PyConv', **stage)) for stage in PYCONV_STAGES],
