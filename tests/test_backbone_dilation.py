@@ -9,8 +9,8 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 
-from _model_zoo_helpers import REPO, build_in_scope
 from mmsda.models.backbones import AttentionResNet, PyConvResNet
+from _config_helpers import REPO, build_in_scope
 
 D8_CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', '*', 'deeplabv3_*-d8_*.py')))
 #: 64x64 input, out_indices (0, 1, 2, 3), output stride 8: 1/4, 1/8, 1/8, 1/8

@@ -3,7 +3,8 @@ way ``tools/misc/check_config.py`` does, with the message fragment the user sees
 import os.path as osp
 
 import pytest
-from _model_zoo_helpers import REPO, load_tool
+from _config_helpers import REPO
+from _tool_helpers import import_tool
 
 from mmsda.utils.model_check import ChannelMismatchError, in_channels_problem
 
@@ -12,7 +13,7 @@ CONFIGS = {
     'cls': osp.join(REPO, 'configs', 'demo', 'sda-resnet26-tiny_1xb32_shapes-cls.py'),
 }
 SHAPES = {'det': (128, 128), 'cls': (32, 32)}
-CHECK_CONFIG = load_tool('tools/misc/check_config.py')
+CHECK_CONFIG = import_tool('misc/check_config.py')
 
 
 def _swap(**backbone):

@@ -11,7 +11,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
-from _model_zoo_helpers import detection_sample
+from _detector_helpers import detection_sample
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: the classifiers with a norm on a pooled vector run in the fast suite, all of them in the slow one

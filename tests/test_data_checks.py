@@ -8,7 +8,8 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from _model_zoo_helpers import REPO, load_tool
+from _config_helpers import REPO
+from _tool_helpers import import_tool
 from mmengine.registry import init_default_scope
 
 from mmsda.datasets.checks import annotation_problems, coco_problems, format_problems, image_problems
@@ -18,7 +19,7 @@ from mmsda.engine import CheckDataHook, DataCheckError
 pytestmark = pytest.mark.filterwarnings('ignore:__array__ implementation:DeprecationWarning')
 
 
-CHECK_DATASET = load_tool('tools/misc/check_dataset.py')
+CHECK_DATASET = import_tool('misc/check_dataset.py')
 IMG = 64
 
 

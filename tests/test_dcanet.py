@@ -3,16 +3,16 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from _metafiles import metadata
-from _model_zoo_helpers import (build_from_config, config_files, detector_loss_and_predict,
-                                load_tool, n_params, randomize, save_as_official)
+from _config_helpers import build_from_config
+from _weight_helpers import randomize, save_as_official
+from _tool_helpers import import_tool
 from mmsda.converters import PickledObject, convert_dcanet_classifier
 from mmsda.models.backbones import AttentionResNet, DCAResNet
 from mmsda.models.layers import DCACBAM, DCAContextBlock, DCASELayer
+from mmsda.utils import count_params
 
-CONFIGS = config_files('dcanet')
 TYPES = ('se', 'cbam', 'gc')
 
 
@@ -121,35 +121,8 @@ def test_classifier_params_and_flops(attention_type):
 def test_two_layer_matcher_gives_the_published_dca_se_size():
     model, _ = build_from_config('configs/dcanet/dca-se-resnet50_8xb32_in1k.py',
                                  attention_cfg=dict(matcher_reduction=16))
-    assert n_params(model) == 28_638_117
-    assert abs(n_params(model) / 28.65e6 - 1) < 0.001, 'README: DCA-SE-ResNet50 28.65 M'
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_backbone_builds_from_both_scopes(scope):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type='mmsda.DCAResNet', attention_type='gc', out_indices=(0, 1, 2, 3)))
-    outs = model.eval()(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
-
-
-def test_frozen_stages_and_norm_eval():
-    model = DCAResNet(depth=50, attention_type='cbam', frozen_stages=1, norm_eval=True).train()
-    assert not any(p.requires_grad for m in (model.conv1, model.layer1) for p in m.parameters())
-    assert all(p.requires_grad for p in model.layer2.parameters())
-    assert not any(m.training for m in model.modules() if isinstance(m, _BatchNorm))
-
-
-@pytest.mark.parametrize('kwargs,error,name', [
-    (dict(attention_type='eca'), ValueError, 'attention_type'),
-    (dict(attention_cfg=16), TypeError, 'attention_cfg'),
-    (dict(depth=34), ValueError, 'depth'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        DCAResNet(**kwargs)
+    assert count_params(model) == 28_638_117
+    assert abs(count_params(model) / 28.65e6 - 1) < 0.001, 'README: DCA-SE-ResNet50 28.65 M'
 
 
 @pytest.mark.parametrize('attention,context', [
@@ -160,19 +133,6 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, name):
 def test_a_context_given_to_a_first_block_attention_is_an_error(attention, context):
     with pytest.raises(ValueError, match='context_channels'):
         attention(torch.randn(1, 64, 4, 4), context)
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
-def test_every_config_builds_from_its_default_scope(path):
-    model, cfg = build_from_config(path)
-    assert type(model.backbone).__name__ == 'DCAResNet'
-    assert model.backbone.attention_type in TYPES
-
-
-def test_retinanet_of_the_paper_trains_and_predicts():
-    losses, predictions = detector_loss_and_predict('configs/dcanet/retinanet_dca-se-r50_fpn_1x_coco.py')
-    assert all(torch.isfinite(torch.as_tensor(sum(v) if isinstance(v, list) else v)).all() for v in losses.values())
-    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
 
 
 # --- the official layout (13952522076/DCANet models/resnet/resnet_{se,cbam,gc}_dca.py), restated here ---
@@ -335,10 +295,10 @@ OFFICIAL_CLASSES = (OfficialCSELayer, OfficialChannelGate, OfficialSpatialGate, 
 @pytest.mark.parametrize('attention_type', TYPES)
 def test_official_checkpoint_converts_to_a_strict_load_with_the_same_logits(attention_type, tmp_path):
     official = randomize(OfficialDCAResNet(attention_type))
-    assert n_params(official) == OFFICIAL_CODE[attention_type], 'the restated layout is the released one'
+    assert count_params(official) == OFFICIAL_CODE[attention_type], 'the restated layout is the released one'
     src, dst = tmp_path / 'dca.pth.tar', tmp_path / 'dca_in1k.pth'
     torch.save({'epoch': 100, 'state_dict': nn.DataParallel(official).state_dict()}, src)
-    load_tool('tools/model_converters/dcanet_to_mmsda.py').main([str(src), str(dst)])
+    import_tool('model_converters/dcanet_to_mmsda.py').main([str(src), str(dst)])
     checkpoint = torch.load(dst, weights_only=True)
     assert checkpoint['meta']['attention_type'] == attention_type
     classifier, _ = build_from_config(f'configs/dcanet/dca-{attention_type}-resnet50_8xb32_in1k.py')

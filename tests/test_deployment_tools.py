@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from _model_zoo_helpers import load_tool
+from _tool_helpers import import_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLS_DEMO = osp.join(REPO, 'configs', 'demo', 'sda-resnet26-tiny_1xb32_shapes-cls.py')
@@ -19,7 +19,7 @@ def test_pytorch2onnx_exports_and_verifies_on_random_inputs_and_an_image(tmp_pat
     image = str(tmp_path / 'shape.png')
     mmcv.imwrite(np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8), image)
     out = str(tmp_path / 'cls.onnx')
-    load_tool('tools/deployment/pytorch2onnx.py').main(
+    import_tool('deployment/pytorch2onnx.py').main(
         [CLS_DEMO, '--out', out, '--shape', '32', '--dynamic-batch', '--softmax', '--verify', '--image', image])
     text = capsys.readouterr().out
     assert 'classifier, input 32x32, weights: random (no checkpoint)' in text
@@ -34,8 +34,8 @@ def test_pytorch2onnx_names_the_module_that_cannot_be_exported(tmp_path):
     config = osp.join(REPO, 'configs', 'dcanet', 'dca-cbam-resnet50_8xb32_in1k.py')
     with pytest.raises(SystemExit, match=re.escape(config) + r": ONNX export failed in module "
                                          r"'backbone\.layer3\.0\.attention\.spatial_attention' \(DCASpatialAttention\)"):
-        load_tool('tools/deployment/pytorch2onnx.py').main([config, '--out', str(tmp_path / 'x.onnx'),
-                                                           '--shape', '200'])
+        import_tool('deployment/pytorch2onnx.py').main([config, '--out', str(tmp_path / 'x.onnx'),
+                                                       '--shape', '200'])
 
 
 def test_pytorch2onnx_names_the_keys_of_a_checkpoint_that_does_not_fit(tmp_path):
@@ -44,11 +44,11 @@ def test_pytorch2onnx_names_the_keys_of_a_checkpoint_that_does_not_fit(tmp_path)
     with pytest.raises(SystemExit, match=r'other\.pth does not fit the model \(ImageClassifier\): missing keys: '
                                          r'backbone\.bn1\.weight, .*; shape mismatches: backbone\.conv1\.weight '
                                          r'\(checkpoint \(8, 3, 7, 7\), model \(16, 3, 7, 7\)\)'):
-        load_tool('tools/deployment/pytorch2onnx.py').main([CLS_DEMO, checkpoint, '--out', str(tmp_path / 'x.onnx')])
+        import_tool('deployment/pytorch2onnx.py').main([CLS_DEMO, checkpoint, '--out', str(tmp_path / 'x.onnx')])
 
 
 def test_pytorch2onnx_checks_its_arguments(tmp_path, capsys):
-    tool = load_tool('tools/deployment/pytorch2onnx.py')
+    tool = import_tool('deployment/pytorch2onnx.py')
     for argv, message in (([CLS_DEMO, '--out', 'x.onnx', '--shape', '1', '2', '3'], '--shape takes H W'),
                           ([CLS_DEMO, '--out', str(tmp_path / 'no' / 'x.onnx')], '--out: directory does not exist'),
                           ([CLS_DEMO, '--out', 'x.onnx', '--image', 'nope.png'], '--image: file not found')):
@@ -59,7 +59,7 @@ def test_pytorch2onnx_checks_its_arguments(tmp_path, capsys):
 
 def test_pytorch2torchscript_traces_detector_features(tmp_path, capsys):
     out = str(tmp_path / 'det.pt')
-    load_tool('tools/deployment/pytorch2torchscript.py').main([DET_DEMO, '--out', out, '--shape', '64', '--verify'])
+    import_tool('deployment/pytorch2torchscript.py').main([DET_DEMO, '--out', out, '--shape', '64', '--verify'])
     text = capsys.readouterr().out
     assert 'outputs feat0, feat1, feat2, feat3, feat4' in text
     for batch in (1, 3):
@@ -70,7 +70,7 @@ def test_pytorch2torchscript_traces_detector_features(tmp_path, capsys):
 
 
 def test_benchmark_onnx_prints_latencies_overheads_and_speed_ups(capsys):
-    load_tool('tools/analysis_tools/benchmark_onnx.py').main(
+    import_tool('analysis_tools/benchmark_onnx.py').main(
         ['--config', CLS_DEMO, '--size', '32', '--batches', '1', '2', '--iters', '2', '--warmup', '0',
          '--threads', '1'])
     text = capsys.readouterr().out
@@ -89,4 +89,4 @@ def test_benchmark_onnx_prints_latencies_overheads_and_speed_ups(capsys):
 def test_benchmark_onnx_needs_an_sda_backbone(tmp_path):
     config = osp.join(REPO, 'configs', 'sknet', 'sknet50_8xb32_in1k.py')
     with pytest.raises(SystemExit, match='the backbone has no with_sda switch'):
-        load_tool('tools/analysis_tools/benchmark_onnx.py').main(['--config', config, '--size', '32'])
+        import_tool('analysis_tools/benchmark_onnx.py').main(['--config', config, '--size', '32'])

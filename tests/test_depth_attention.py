@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from mmsda.models.layers import DepthAttentionFusion, depth_attention_reference
+from mmsda.utils import count_params
 
 
 def _inputs(n, b=2, c=64, h=5, w=7, seed=0):
@@ -54,7 +55,7 @@ def test_parameter_count_is_squeeze_bn_and_one_projection_per_block():
     c, n, d = 256, 5, 64
     fusion = DepthAttentionFusion(c, n)
     expected = c * d + 2 * d + n * (d * c + c)
-    assert sum(p.numel() for p in fusion.parameters()) == expected
+    assert count_params(fusion) == expected
 
 
 @pytest.mark.parametrize('kwargs,name', [

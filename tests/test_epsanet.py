@@ -5,13 +5,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from _metafiles import metadata
-from _model_zoo_helpers import (RESNET_SHAPES_64, assert_config_builds_with_its_sda_flag, assert_losses_finite,
-                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_in_scope,
-                                config_files, detector_loss_and_predict, n_params, output_shapes)
 from mmsda.models.backbones import EPSANet
 from mmsda.models.layers import PSAModule
-
-CONFIGS = config_files('epsanet')
+from mmsda.utils import count_params
 
 
 class EPSANetPSA(nn.Module):
@@ -60,7 +56,7 @@ def test_shared_se_equals_the_public_epsanet_psa():
 
 def test_each_branch_has_its_own_se_module_unless_shared():
     own, shared = PSAModule(256, 256), PSAModule(256, 256, shared_se=True)
-    assert n_params(own.se) == 4 * n_params(shared.se)
+    assert count_params(own.se) == 4 * count_params(shared.se)
     feats = torch.randn(1, 4, 64, 5, 5)
     moved = feats.clone()
     moved[:, 1] += 1  # a different branch 2 must not change what the SE of branch 1 computes
@@ -101,46 +97,7 @@ def test_classifier_params_and_flops_match_the_sda_table(name, paper_params, pap
 
 def test_shared_se_gives_the_public_epsanet50_parameter_count():
     # EPSANet README: EPSANet-50 (small) 22.56 M; backbone + the 2048 → 1000 FC.
-    params = n_params(EPSANet(depth=50, psa_cfg=dict(shared_se=True))) + 2048 * 1000 + 1000
+    params = count_params(EPSANet(depth=50, psa_cfg=dict(shared_se=True))) + 2048 * 1000 + 1000
     assert params == 22_561_715 and abs(params / 22.56e6 - 1) < 0.001, 'EPSANet README: 22.56 M'
 
 
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_backbone_builds_from_both_scopes(scope):
-    model = build_in_scope(scope, type='mmsda.EPSANet', depth=50, with_sda=True, out_indices=(0, 1, 2, 3))
-    assert isinstance(model, EPSANet)
-    assert output_shapes(model) == RESNET_SHAPES_64
-
-
-@pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 2)])
-def test_out_indices_select_stages(out_indices):
-    outs = EPSANet(depth=50, out_indices=out_indices).eval()(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [256 * 2**i for i in out_indices]
-
-
-def test_frozen_stages_and_norm_eval():
-    model = EPSANet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
-
-
-@pytest.mark.parametrize('kwargs,error,name', [
-    (dict(depth=34), ValueError, 'depth'),
-    (dict(psa_cfg='pyramid'), TypeError, 'psa_cfg'),
-    (dict(stage_blocks=(1, 1, 1, 1)), TypeError, 'stage_blocks'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        EPSANet(**kwargs)
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
-def test_every_config_builds_from_its_default_scope(path):
-    assert_config_builds_with_its_sda_flag(path, EPSANet)
-
-
-def test_faster_rcnn_trains_and_predicts():
-    # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
-    losses, predictions = detector_loss_and_predict(
-        'configs/epsanet/faster-rcnn_sda-epsanet86_fpn_1x_coco.py', depth=50)
-    assert_losses_finite(losses)
-    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances

@@ -5,22 +5,10 @@ from timm.layers.cbam import CbamModule
 import torch
 import torch.nn as nn
 
+from _weight_helpers import randomize
 from mmsda.models.layers import (CBAM, ChannelAttention, ECALayer, GlobalContextBlock, SELayer, SpatialAttention,
                                  eca_kernel_size)
-
-
-def n_params(module):
-    return sum(p.numel() for p in module.parameters())
-
-
-def randomize(module, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in module.state_dict().items():
-            if t.dtype.is_floating_point:
-                t.copy_(torch.rand(t.shape, generator=g) + 0.5 if 'running_var' in name
-                        else torch.randn(t.shape, generator=g) * 0.3)
-    return module.eval()
+from mmsda.utils import count_params
 
 
 # --- SE ---------------------------------------------------------------------------------------
@@ -37,20 +25,20 @@ def test_se_hidden_width_and_params_follow_official_sda_senet():
     # Official SDA-SENet: Linear(4p → round(p / 4)) and back, with biases: C/16 hidden.
     se = SELayer(1024)
     assert se.hidden_channels == 64
-    assert n_params(se) == 2 * 1024 * 64 + 64 + 1024
+    assert count_params(se) == 2 * 1024 * 64 + 64 + 1024
 
 
 def test_se_gate_is_per_channel_and_from_the_global_average():
-    se = randomize(SELayer(32))
+    se = randomize(SELayer(32), scale=0.3)
     x = torch.randn(1, 32, 6, 6)
     shuffled = x.flatten(2)[:, :, torch.randperm(36)].view_as(x)  # same per-channel means
     torch.testing.assert_close(se(x) / x, se(shuffled) / shuffled)
 
 
 def test_se_matches_timm_semodule():
-    ours = randomize(SELayer(256))
+    ours = randomize(SELayer(256), scale=0.3)
     ref = timm.layers.SEModule(256, rd_ratio=1 / 16).eval()
-    assert n_params(ours) == n_params(ref)
+    assert count_params(ours) == count_params(ref)
     with torch.no_grad():
         for i in (1, 2):
             fc = getattr(ours, f'fc{i}')
@@ -68,7 +56,7 @@ def test_cbam_spatial_map_is_one_channel_at_full_resolution():
 
 
 def test_cbam_channel_gate_uses_avg_and_max_through_one_shared_mlp():
-    ca = randomize(ChannelAttention(64))
+    ca = randomize(ChannelAttention(64), scale=0.3)
     x = torch.randn(2, 64, 5, 5)
     expected = ca.mlp(x.mean((2, 3))) + ca.mlp(x.amax((2, 3)))
     torch.testing.assert_close(ca.logits(x), expected)
@@ -76,7 +64,7 @@ def test_cbam_channel_gate_uses_avg_and_max_through_one_shared_mlp():
 
 
 def test_cbam_is_channel_then_spatial_attention():
-    cbam = randomize(CBAM(64))
+    cbam = randomize(CBAM(64), scale=0.3)
     x = torch.randn(2, 64, 6, 6)
     torch.testing.assert_close(cbam(x), cbam.spatial_attention(cbam.channel_attention(x)))
 
@@ -84,9 +72,9 @@ def test_cbam_is_channel_then_spatial_attention():
 @pytest.mark.parametrize('bias', [True, False])
 @pytest.mark.parametrize('channels', [256, 2048])
 def test_cbam_matches_timm_cbam_module(channels, bias):
-    ours = randomize(CBAM(channels, bias=bias))
+    ours = randomize(CBAM(channels, bias=bias), scale=0.3)
     ref = CbamModule(channels, rd_ratio=1 / 16, mlp_bias=bias).eval()
-    assert n_params(ours) == n_params(ref), 'same parameter count as timm (CBAM paper layout)'
+    assert count_params(ours) == count_params(ref), 'same parameter count as timm (CBAM paper layout)'
     ca, ref_ca = ours.channel_attention, ref.channel
     sa, ref_sa = ours.spatial_attention, ref.spatial
     with torch.no_grad():
@@ -111,16 +99,16 @@ def test_eca_kernel_size_follows_the_paper_formula(channels, k):
 
 @pytest.mark.parametrize('channels', [64, 256, 2048])
 def test_eca_matches_timm_eca_module(channels):
-    ours = randomize(ECALayer(channels))
+    ours = randomize(ECALayer(channels), scale=0.3)
     ref = timm.layers.EcaModule(channels).eval()
-    assert n_params(ours) == n_params(ref) == eca_kernel_size(channels)
+    assert count_params(ours) == count_params(ref) == eca_kernel_size(channels)
     ref.conv.load_state_dict(ours.conv.state_dict())
     x = torch.randn(2, channels, 3, 3)
     torch.testing.assert_close(ours(x), ref(x))
 
 
 def test_eca_neighbouring_channels_only_interact_within_the_kernel():
-    eca = randomize(ECALayer(64, kernel_size=3))
+    eca = randomize(ECALayer(64, kernel_size=3), scale=0.3)
     x = torch.randn(1, 64, 4, 4)
     y = x.clone()
     y[:, 40] += 5.0
@@ -134,7 +122,7 @@ def test_gc_block_is_mmcv_context_block_with_paper_ratio():
     from mmcv.cnn import ContextBlock
     gc = GlobalContextBlock(256)
     assert isinstance(gc, ContextBlock) and gc.planes == 16
-    assert n_params(gc) == n_params(ContextBlock(256, 1 / 16))
+    assert count_params(gc) == count_params(ContextBlock(256, 1 / 16))
 
 
 def test_gc_init_weights_restores_identity_start_after_kaiming():
@@ -165,7 +153,7 @@ def test_attention_works_as_mmdet_resnet_plugin(name):
     plugin_names = with_plugin.layer3[0].after_conv3_plugin_names
     assert len(plugin_names) == 1
     assert type(getattr(with_plugin.layer3[0], plugin_names[0])).__name__ == name
-    assert n_params(with_plugin) > 23_508_032, 'mmdet ResNet-50 without plugins'
+    assert count_params(with_plugin) > 23_508_032, 'mmdet ResNet-50 without plugins'
     with_plugin.eval()  # mmdet's ResNet.train() returns None
     outs = with_plugin(torch.randn(1, 3, 64, 64))
     assert outs[-1].shape == (1, 2048, 2, 2)

@@ -5,12 +5,12 @@ baselines; detectors: the official README, which counts trainable parameters onl
 """
 import pytest
 import torch
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from _config_helpers import build_from_config, config_files
 from _metafiles import metadata
-from _model_zoo_helpers import build_from_config, config_files, detector_loss_and_predict, n_params
 from mmsda.models.backbones import CBAMResNet, ECAResNet, GCResNet, SEResNet
 from mmsda.models.layers import CBAM, DepthAttentionFusion, ECALayer, GlobalContextBlock, SELayer
+from mmsda.utils import count_params
 
 FAMILIES = {'senet': (SEResNet, SELayer), 'cbam': (CBAMResNet, CBAM), 'eca': (ECAResNet, ECALayer),
             'gcnet': (GCResNet, GlobalContextBlock)}
@@ -62,20 +62,13 @@ def test_every_bottleneck_carries_the_family_attention_after_bn3(family):
 
 
 @pytest.mark.parametrize('backbone_cls', BACKBONES)
-def test_out_indices_give_the_four_stage_shapes(backbone_cls):
-    model = backbone_cls(depth=50, out_indices=(0, 1, 2, 3)).eval()
-    outs = model(torch.randn(1, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
-
-
-@pytest.mark.parametrize('backbone_cls', BACKBONES)
 def test_with_sda_adds_depth_attention_to_every_stage(backbone_cls):
     model = backbone_cls(depth=86, with_sda=True)
     fusions = [getattr(model, f'layer{i}').fusion for i in range(1, 5)]
     assert all(isinstance(f, DepthAttentionFusion) for f in fusions)
     assert [f.num_blocks for f in fusions] == [5, 6, 12, 5]
     # SDA-xNet: the SDA branches add the same 2.78 M to every x-86.
-    assert sum(n_params(f) for f in fusions) == 2_780_032
+    assert sum(count_params(f) for f in fusions) == 2_780_032
 
 
 def test_sda_backbone_trains_end_to_end():
@@ -84,26 +77,6 @@ def test_sda_backbone_trains_end_to_end():
     outs = model(torch.randn(2, 3, 64, 64))
     sum(o.mean() for o in outs).backward()
     assert all(p.grad is not None for p in model.parameters()), 'SE, blocks and fusions all get gradients'
-
-
-@pytest.mark.parametrize('backbone_cls', BACKBONES)
-def test_frozen_stages_freeze_the_attentions_too(backbone_cls):
-    model = backbone_cls(depth=50, with_sda=True, frozen_stages=1, norm_eval=True)
-    model.train()
-    assert all(not p.requires_grad for p in model.layer1.parameters())
-    assert all(not p.requires_grad for p in model.layer1[0].attention.parameters())
-    assert all(p.requires_grad for p in model.layer2[0].attention.parameters())
-    assert all(not m.training for m in model.modules() if isinstance(m, _BatchNorm))
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-@pytest.mark.parametrize('name', ['SEResNet', 'CBAMResNet', 'ECAResNet', 'GCResNet'])
-def test_backbone_builds_from_both_scopes(scope, name):
-    from mmengine.registry import DefaultScope
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = registry.build(dict(type=f'mmsda.{name}', depth=50, with_sda=True))
-    assert type(model).__name__ == name and model.depth == 50 and model.with_sda
 
 
 def test_gc_blocks_start_as_identity_after_backbone_init():
@@ -118,28 +91,12 @@ def test_attention_cfg_overrides_the_attention_arguments():
     assert model.layer1[0].attention.channel_attention.fc1.bias is None
 
 
-@pytest.mark.parametrize('kwargs,error,name', [
-    (dict(depth=34), ValueError, 'depth'),
-    (dict(depth=50, attention_cfg=dict(type='SELayer')), ValueError, 'attention_cfg'),
-    (dict(depth=50, attention_cfg=[1]), TypeError, 'attention_cfg'),
-    (dict(depth=50, attention_cfg=dict(reduction=0)), ValueError, 'reduction'),
-    (dict(depth=50, attention=dict(type='CBAM')), TypeError, 'attention'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        SEResNet(**kwargs)
-
-
 # --- configs and exact numbers ------------------------------------------------------------------
 
 def test_every_family_has_its_seven_configs():
     assert len(CONFIGS) == 28 and len(CLASSIFIERS) == 12
 
 
-@pytest.mark.parametrize('path', CLASSIFIERS + DETECTORS)
-def test_every_config_builds_from_its_default_scope(path, built):
-    assert built(path) == ('ImageClassifier' if path in CLASSIFIERS else
-                           'FasterRCNN' if 'faster' in path else 'MaskRCNN')
 
 
 @pytest.mark.parametrize('path', sorted(PAPER_CLASSIFIERS))
@@ -168,21 +125,10 @@ def test_sda_table_cbam_numbers_are_those_of_a_doubled_channel_mlp(depth, with_s
     # The SDA-xNet table's CBAM rows have ~2× the CBAM paper's channel-MLP parameters: reduction 8
     # without biases lands within 0.2 % (see configs/cbam/README.md); the CBAM paper layout does not.
     head = 2048 * 1000 + 1000 + (2 * 2048 if depth == 86 else 0)  # FC (+ the BN of the SDA head)
-    doubled = n_params(CBAMResNet(depth=depth, with_sda=with_sda, attention_cfg=dict(reduction=8, bias=False)))
+    doubled = count_params(CBAMResNet(depth=depth, with_sda=with_sda, attention_cfg=dict(reduction=8, bias=False)))
     assert abs((doubled + head) / 1e6 / paper - 1) < 0.002, f'SDA-xNet table: {paper} M'
-    paper_layout = n_params(CBAMResNet(depth=depth, with_sda=with_sda))
+    paper_layout = count_params(CBAMResNet(depth=depth, with_sda=with_sda))
     assert abs((paper_layout + head) / 1e6 / paper - 1) > 0.05
-
-
-@pytest.mark.parametrize('path', ['senet/mask-rcnn_sda-se-r86_fpn_1x_coco.py',
-                                  'cbam/faster-rcnn_sda-cbam-r86_fpn_1x_coco.py',
-                                  'eca/faster-rcnn_eca-r86_fpn_1x_coco.py',
-                                  'gcnet/faster-rcnn_sda-gc-r86_fpn_1x_coco.py'])
-def test_detector_trains_and_predicts(path):
-    # depth 50 keeps this fast; the -86 configs themselves are built in the tests above
-    losses, predictions = detector_loss_and_predict(f'configs/{path}', depth=50)
-    assert all(torch.isfinite(v).all() for v in losses.values() if isinstance(v, torch.Tensor))
-    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
 
 
 def test_the_base_class_is_not_exported_and_names_what_to_build():

@@ -13,8 +13,9 @@ import pytest
 import torch
 
 from _metafiles import GENERATOR, REPO, ZOO
-from _model_zoo_helpers import build_from_config, load_tool
 from mmsda.utils import conv_linear_macs
+from _config_helpers import build_from_config
+from _tool_helpers import import_tool
 
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(f'{REPO}/configs/**/*.py', recursive=True)
                  if '_base_' not in p.split(os.sep))
@@ -103,7 +104,7 @@ def test_metafile_flops_are_those_of_get_flops(model):
         pytest.skip(f'get_flops.py measures mmdet and mmpretrain models, not {cfg.default_scope}')
     cfg.model.backbone.pop('init_cfg', None)
     torch.manual_seed(0)
-    measured = load_tool('tools/analysis_tools/get_flops.py').measure(cfg)
+    measured = import_tool('tools/analysis_tools/get_flops.py').measure(cfg)
     meta = model['Metadata']
     assert same_flops(measured['macs'], meta['FLOPs']), f'{model["Name"]}: GMACs {measured["macs"] / 1e9:.4f}'
     if 'MMEngine FLOPs' in meta:

@@ -6,17 +6,15 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from _metafiles import metadata
-from _model_zoo_helpers import (REPO, assert_config_builds_with_its_sda_flag, assert_losses_finite,
-                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_in_scope,
-                                config_files, detector_loss_and_predict, load_tool, output_shapes, randomize,
-                                save_as_official)
+from _config_helpers import REPO
+from _weight_helpers import randomize, save_as_official
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
+from _tool_helpers import import_tool
 from mmsda.converters import convert_sda_pyconv_classifier
 from mmsda.models.backbones import PyConvResNet
 from mmsda.models.layers import PyConv
 
-CONFIGS = config_files('pyconv')
-CONVERTER = load_tool('tools/model_converters/sda_xnet_to_mmsda.py')
+CONVERTER = import_tool('model_converters/sda_xnet_to_mmsda.py')
 
 
 def test_levels_split_the_output_channels_and_are_concatenated_in_order():
@@ -82,41 +80,6 @@ def test_classifier_params_and_flops_match_the_sda_table(name, paper_params, pap
     # than conv + linear); the -86 rows are the SDA authors' own counts and match.
     tolerance = 0.02 if name == 'pyconvresnet50' else 0.005
     assert abs(macs / 1e9 / paper_gflops - 1) < tolerance, f'{name}: SDA-xNet table {paper_gflops} G'
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_backbone_builds_from_both_scopes(scope):
-    model = build_in_scope(scope, type='mmsda.PyConvResNet', depth=50, with_sda=True, out_indices=(1, 3))
-    assert isinstance(model, PyConvResNet)
-    assert output_shapes(model) == [(1, 512, 8, 8), (1, 2048, 2, 2)]
-
-
-def test_frozen_stages_and_norm_eval():
-    model = PyConvResNet(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
-
-
-@pytest.mark.parametrize('kwargs,error,name', [
-    (dict(depth=26), ValueError, 'depth'),
-    (dict(strides=(1, 2, 2, 2)), ValueError, 'strides must start with 2'),
-    (dict(shortcut='conv'), TypeError, 'shortcut'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        PyConvResNet(**kwargs)
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
-def test_every_config_builds_from_its_default_scope(path):
-    assert_config_builds_with_its_sda_flag(path, PyConvResNet)
-
-
-def test_faster_rcnn_trains_and_predicts():
-    # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
-    losses, predictions = detector_loss_and_predict(
-        'configs/pyconv/faster-rcnn_sda-pyconv86_fpn_1x_coco.py', depth=50)
-    assert_losses_finite(losses)
-    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances
 
 
 @pytest.fixture(scope='module')

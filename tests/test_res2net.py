@@ -7,17 +7,15 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from _metafiles import metadata
-from _model_zoo_helpers import (REPO, RESNET_SHAPES_64, assert_config_builds_with_its_sda_flag, assert_losses_finite,
-                                assert_stem_and_stage1_frozen_with_bn_in_eval, build_from_config, build_in_scope,
-                                config_files, detector_loss_and_predict, load_tool, output_shapes, randomize,
-                                save_as_official)
+from _config_helpers import REPO, build_from_config
+from _weight_helpers import randomize, save_as_official
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
+from _tool_helpers import import_tool
 from mmsda.converters import convert_sda_res2net_classifier, extract_state_dict, load_untrusted
 from mmsda.models.backbones import Res2Net
 from mmsda.models.blocks import Bottle2neck
 
-CONFIGS = config_files('res2net')
-CONVERTER = load_tool('tools/model_converters/sda_xnet_to_mmsda.py')
+CONVERTER = import_tool('model_converters/sda_xnet_to_mmsda.py')
 
 
 def _split_outputs(block, x):
@@ -94,51 +92,9 @@ def test_sda_res2net86_detectors_match_the_sda_table_in_trainable_parameters(nam
     assert abs(trainable / paper_params - 1) < 0.001, f'{name}: SDA-xNet table {paper_params / 1e6} M (trainable)'
 
 
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_backbone_builds_from_both_scopes(scope):
-    model = build_in_scope(scope, type='mmsda.Res2Net', depth=50, with_sda=True, out_indices=(0, 1, 2, 3))
-    assert isinstance(model, Res2Net)
-    assert output_shapes(model) == RESNET_SHAPES_64
-
-
-@pytest.mark.parametrize('out_indices', [(0,), (3,), (1, 2)])
-def test_out_indices_select_stages(out_indices):
-    outs = Res2Net(depth=50, out_indices=out_indices).eval()(torch.randn(1, 3, 64, 64))
-    assert [o.shape[1] for o in outs] == [256 * 2**i for i in out_indices]
-
-
-def test_frozen_stages_and_norm_eval():
-    model = Res2Net(depth=86, with_sda=True, frozen_stages=1, norm_eval=True).train()
-    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
-
-
-@pytest.mark.parametrize('kwargs,name', [
-    (dict(depth=18), 'depth'),
-    (dict(scales=1), 'scales'),
-    (dict(style='tf'), 'style'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        Res2Net(**kwargs)
-
-
 def test_bad_stage_type_raises():
     with pytest.raises(ValueError, match='stage_type'):
         Bottle2neck(256, 256, stage_type='first')
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
-def test_every_config_builds_from_its_default_scope(path):
-    assert_config_builds_with_its_sda_flag(path, Res2Net)
-
-
-def test_mask_rcnn_trains_and_predicts():
-    # the SDA-86 config with a depth-50 backbone, to keep the CPU test short
-    losses, predictions = detector_loss_and_predict(
-        'configs/res2net/mask-rcnn_sda-res2net86_fpn_1x_coco.py', depth=50)
-    assert 'loss_mask' in losses
-    assert_losses_finite(losses)
-    assert len(predictions) == 1 and 'masks' in predictions[0].pred_instances
 
 
 def _classifier(num_classes):

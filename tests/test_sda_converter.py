@@ -13,7 +13,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from _model_zoo_helpers import randomize, save_as_official
+from _weight_helpers import randomize, save_as_official
 from _sda_official_layouts import OFFICIAL_CLASSES, OfficialSDANet
 from mmsda.converters import PickledObject, convert_sda_classifier, extract_state_dict, load_untrusted
 from mmsda.engine import UnsafeCheckpointError

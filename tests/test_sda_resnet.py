@@ -6,14 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmsda.models.backbones import AttentionResNet, SDAResNet
+from mmsda.models.backbones import SDAResNet
 from mmsda.models.layers import DepthAttentionFusion, depth_attention_reference
+from mmsda.utils import count_params
 
 STAGE_CHANNELS = (256, 512, 1024, 2048)
-
-
-def n_params(module):
-    return sum(p.numel() for p in module.parameters())
 
 
 @pytest.mark.parametrize('depth', [26, 50, 86, 101, 152])
@@ -45,9 +42,9 @@ def test_stages_use_depth_attention_over_all_their_blocks():
 
 def test_with_sda_false_is_the_same_network_without_fusion():
     with_sda, without = SDAResNet(depth=86), SDAResNet(depth=86, with_sda=False)
-    fusion_params = sum(n_params(getattr(with_sda, f'layer{i}').fusion) for i in range(1, 5))
+    fusion_params = sum(count_params(getattr(with_sda, f'layer{i}').fusion) for i in range(1, 5))
     assert all(getattr(without, f'layer{i}').fusion is None for i in range(1, 5))
-    assert n_params(with_sda) - n_params(without) == fusion_params
+    assert count_params(with_sda) - count_params(without) == fusion_params
     # SDA-xNet paper tables: the SDA branches are 2.78 M of SDA-ResNet-86.
     assert abs(fusion_params / 1e6 - 2.78) < 0.01, fusion_params
 
@@ -135,25 +132,6 @@ def test_pretrained_init_cfg_loads_a_checkpoint(tmp_path):
     model.init_weights()
     for (k, v), w in zip(source.state_dict().items(), model.state_dict().values()):
         torch.testing.assert_close(v, w, msg=k)
-
-
-@pytest.mark.parametrize('kwargs,name', [
-    (dict(depth=77), 'depth'),
-    (dict(out_indices=(4,)), 'out_indices'),
-    (dict(out_indices=(-1,)), 'out_indices'),
-    (dict(frozen_stages=5), 'frozen_stages'),
-    (dict(frozen_stages=-2), 'frozen_stages'),
-    (dict(reduction=0), 'reduction'),
-    (dict(style='tf'), 'style'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        SDAResNet(**dict(dict(depth=26), **kwargs))
-
-
-def test_attention_resnet_checks_block_type():
-    with pytest.raises(ValueError, match='NoSuchBlock'):
-        AttentionResNet(stage_blocks=(1, 1, 1, 1), block='NoSuchBlock')
 
 
 def test_state_dict_names_follow_mmdet_resnet():

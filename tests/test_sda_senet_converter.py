@@ -13,7 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from _model_zoo_helpers import REPO, build_from_config, randomize, save_as_official
+from _config_helpers import REPO, build_from_config
+from _weight_helpers import randomize, save_as_official
 from _sda_official_layouts import OfficialStage
 from mmsda.converters import convert_sda_senet_classifier, convert_sda_senet_detector
 from mmsda.models.backbones import SEResNet

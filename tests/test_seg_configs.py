@@ -13,8 +13,10 @@ import yaml
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
+from _config_helpers import REPO, build_from_config
+from _tool_helpers import import_tool
+from mmsda.utils import count_params
 
-from _model_zoo_helpers import REPO, build_from_config, n_params
 
 SEG_NAME = re.compile(
     r'(fpn|upernet|deeplabv3)_(.+)_(4xb4-80k|4xb4-160k|4xb2-80k)_(ade20k|cityscapes)-\d+x\d+\.py$')
@@ -77,7 +79,7 @@ def test_config_builds_in_mmseg_scope_and_metafile_has_its_params(path):
     assert entry is not None, f'{relative(path)} has no entry in configs/{folder}/metafile.yml'
     meta = entry['Metadata']
     assert entry['Name'] == name[:-3] and entry['In Collection']
-    assert meta['Parameters'] == n_params(model), 'metafile parameters differ from the built model'
+    assert meta['Parameters'] == count_params(model), 'metafile parameters differ from the built model'
     assert meta['Training Data'] == {'ade20k': 'ADE20K', 'cityscapes': 'Cityscapes'}[dataset]
     assert isinstance(meta['FLOPs'], int) and meta['FLOPs'] > 0
 
@@ -131,8 +133,7 @@ def test_segmentor_loss_backward_and_predict_on_cpu(name):
 
 
 def test_get_flops_counts_a_segmentor_at_its_crop_without_the_auxiliary_head():
-    from _model_zoo_helpers import load_tool
-    get_flops = load_tool('tools/analysis_tools/get_flops.py')
+    get_flops = import_tool('tools/analysis_tools/get_flops.py')
     city = Config.fromfile(os.path.join(REPO, 'configs/sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py'))
     assert get_flops.default_shape(city) == (512, 1024)
     cfg = Config.fromfile(os.path.join(REPO, 'configs/sda/deeplabv3_sda-r86-d8_4xb4-80k_ade20k-512x512.py'))

@@ -3,13 +3,9 @@ import pytest
 import torch
 
 from _metafiles import metadata
-from _model_zoo_helpers import (RESNET_SHAPES_64, assert_losses_finite, assert_stem_and_stage1_frozen_with_bn_in_eval,
-                                build_from_config, build_in_scope, config_files,
-                                detector_loss_and_predict, n_params, output_shapes)
 from mmsda.models.backbones import SKNet
 from mmsda.models.layers import SKConv
-
-CONFIGS = config_files('sknet')
+from mmsda.utils import count_params
 
 
 def timm_keys_to_ours(state_dict):
@@ -52,7 +48,7 @@ def test_sk_unit_equals_timm_selective_kernel(stride):
     from timm.layers import SelectiveKernel
     ref = SelectiveKernel(256, 256, stride=stride, groups=32, rd_ratio=1 / 16, rd_divisor=32, split_input=False)
     ours = SKConv(256, 256, stride=stride, groups=32)
-    assert n_params(ours) == n_params(ref)
+    assert count_params(ours) == count_params(ref)
     ours.load_state_dict(timm_keys_to_ours(ref.state_dict()), strict=True)
     x = torch.randn(2, 256, 14, 14)
     torch.testing.assert_close(ours.eval()(x), ref.eval()(x))
@@ -67,7 +63,7 @@ def test_every_bottleneck_uses_an_sk_unit_in_a_resnext_32x4d_layout():
 
 def test_sknet50_has_the_parameters_of_timm_skresnext50():
     import timm
-    assert metadata('sknet/sknet50_8xb32_in1k.py')['Parameters'] == n_params(timm.create_model('skresnext50_32x4d'))
+    assert metadata('sknet/sknet50_8xb32_in1k.py')['Parameters'] == count_params(timm.create_model('skresnext50_32x4d'))
 
 
 @pytest.mark.parametrize('name,paper_params,paper_gflops', [
@@ -82,41 +78,3 @@ def test_classifier_params_and_flops_match_the_paper(name, paper_params, paper_g
     assert abs(macs / 1e9 / paper_gflops - 1) < 0.005, f'{name}: paper {paper_gflops} GFLOPs'
 
 
-@pytest.mark.parametrize('scope', ['mmdet', 'mmpretrain'])
-def test_backbone_builds_from_both_scopes(scope):
-    model = build_in_scope(scope, type='mmsda.SKNet', depth=50, out_indices=(0, 1, 2, 3))
-    assert output_shapes(model) == RESNET_SHAPES_64
-
-
-def test_frozen_stages_and_norm_eval():
-    model = SKNet(depth=50, frozen_stages=1, norm_eval=True).train()
-    assert_stem_and_stage1_frozen_with_bn_in_eval(model)
-
-
-def test_with_sda_fuses_every_stage():
-    model = SKNet(depth=50, with_sda=True)
-    assert all(getattr(model, f'layer{i}').fusion is not None for i in range(1, 5))
-
-
-@pytest.mark.parametrize('kwargs,error,name', [
-    (dict(depth=34), ValueError, 'depth'),
-    (dict(sk_cfg='wide'), TypeError, 'sk_cfg'),
-    (dict(sk_cfg=dict(num_branches=1)), ValueError, 'num_branches'),
-    (dict(sk_cfg=dict(reduction=0)), ValueError, 'reduction'),
-])
-def test_bad_arguments_raise_clear_errors(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        SKNet(**kwargs)
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
-def test_every_config_builds_from_its_default_scope(path):
-    model, cfg = build_from_config(path)
-    assert type(model.backbone).__name__ == 'SKNet'
-    assert cfg.model.backbone.depth in (50, 101)
-
-
-def test_faster_rcnn_trains_and_predicts():
-    losses, predictions = detector_loss_and_predict('configs/sknet/faster-rcnn_sknet50_fpn_1x_coco.py')
-    assert_losses_finite(losses)
-    assert len(predictions) == 1 and 'bboxes' in predictions[0].pred_instances

@@ -6,12 +6,12 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from _model_zoo_helpers import load_tool
+from _tool_helpers import import_tool
 
 from mmsda.engine import MemoryMonitorHook
 from mmsda.engine.hooks.memory_monitor import memory_sample
 
-SOAK = load_tool('tools/analysis_tools/soak.py')
+SOAK = import_tool('analysis_tools/soak.py')
 
 
 def _sample(it, rss, peak=None, workers=0.0):

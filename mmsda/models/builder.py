@@ -1,8 +1,28 @@
 """Building sub-modules from config dicts inside mmsda models."""
+from typing import Optional, Union
+
+import torch.nn as nn
+
 from mmsda.registry import MODELS
 
 
-def build_module(cfg, **default_args):
+def module_class(module_type: Union[str, type]) -> Optional[type]:
+    """The class a config's ``type`` names, looked up as :func:`build_module` builds it: in the
+    ``mmsda`` scope first, then in MMEngine's root registry (scoped names ``'mmpretrain.X'`` too).
+
+    Args:
+        module_type (str | type): a registered name, or a class (returned as it is).
+
+    Returns:
+        type | None: the class, None if no registry knows the name.
+    """
+    if isinstance(module_type, type):
+        return module_type
+    with MODELS.switch_scope_and_registry('mmsda') as registry:
+        return registry.get(module_type)
+
+
+def build_module(cfg: dict, **default_args) -> nn.Module:
     """Build ``cfg`` looking up names in the ``mmsda`` scope first, then in MMEngine's root registry.
 
     MMEngine builds from the registry of the *current default scope*: inside an mmdet config, a plain

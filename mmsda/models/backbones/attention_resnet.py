@@ -10,14 +10,11 @@ from mmengine.model.weight_init import constant_init
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmsda.registry import MODELS
-from ..builder import build_module
+from ..blocks.base import STYLES
+from ..builder import build_module, module_class
+from ..layers.helpers import check_choice
 from ..layers.max_pool import MaxPool2d
 from .stage import ResStage, build_shortcut
-
-
-def _check_choice(owner, name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f'{owner}: {name} must be one of {list(allowed)}, got {value!r}')
 
 
 def _as_cfg(cfg, name):
@@ -96,8 +93,7 @@ class AttentionResNet(BaseModule):
                              f'0..{num_stages - 1}, got {out_indices}')
         if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= num_stages:
             raise ValueError(f'{owner}: frozen_stages must be an int in -1..{num_stages}, got {frozen_stages!r}')
-        _check_choice(owner, 'style', style, ('pytorch', 'caffe'))
-        _check_choice(owner, 'shortcut', shortcut, ('conv', 'avgpool', 'maxpool'))
+        check_choice(owner, 'style', style, STYLES)  # (the shortcut kind is checked where it is built)
         if isinstance(norm_cfg, dict) and norm_cfg.get('type') == 'GN' and 'num_groups' not in norm_cfg:
             raise ValueError(f'{owner}: norm_cfg of type GN needs num_groups, got {norm_cfg}')
         block = _as_cfg(block, 'block')
@@ -122,9 +118,14 @@ class AttentionResNet(BaseModule):
         self.res_layers = []
         channels = stem_channels
         context_channels = None  # the stem hands no attention context to the first block
+        attention_cls = None if attention is None else module_class(attention['type'])
+        if attention_cls is not None:  # looked up once; the blocks build the class (unknown names: by name)
+            attention = dict(attention, type=attention_cls)
+        uses_context = getattr(attention_cls, 'uses_context', False)  # told the width of its context
         for i, num_blocks in enumerate(stage_blocks):
             block_cfg = dict(block, **(stage_block_cfgs[i] if stage_block_cfgs else {}))
             block_cls = self._block_class(block_cfg)
+            block_cfg = dict(block_cfg, type=block_cls)  # built from the class looked up
             out_channels = base_channels * 2**i * block_cls.expansion
             blocks = []
             for j in range(num_blocks):
@@ -137,8 +138,8 @@ class AttentionResNet(BaseModule):
                 blocks.append(build_module(
                     block_cfg, in_channels=channels if j == 0 else out_channels, out_channels=out_channels,
                     stride=stride, dilation=dilation, downsample=downsample, style=style,
-                    attention=self._block_attention(attention, context_channels), conv_cfg=conv_cfg,
-                    norm_cfg=norm_cfg))
+                    attention=dict(attention, context_channels=context_channels) if uses_context else attention,
+                    conv_cfg=conv_cfg, norm_cfg=norm_cfg))
                 context_channels = out_channels
             stage_fusion = None
             if fusion is not None:
@@ -153,23 +154,11 @@ class AttentionResNet(BaseModule):
 
     @staticmethod
     def _block_class(block_cfg):
-        with MODELS.switch_scope_and_registry('mmsda') as registry:
-            block_cls = block_cfg['type'] if isinstance(block_cfg['type'], type) else registry.get(block_cfg['type'])
+        block_cls = module_class(block_cfg['type'])
         if block_cls is None or not hasattr(block_cls, 'expansion'):
             raise ValueError(f'block type {block_cfg["type"]!r} is not a registered mmsda block '
                              '(a block class needs an "expansion" attribute)')
         return block_cls
-
-    @staticmethod
-    def _block_attention(attention, context_channels):
-        """The attention config of one block; a context-using one is told the context's width."""
-        if attention is None:
-            return None
-        with MODELS.switch_scope_and_registry('mmsda') as registry:
-            cls = attention['type'] if isinstance(attention['type'], type) else registry.get(attention['type'])
-        if getattr(cls, 'uses_context', False):
-            return dict(attention, context_channels=context_channels)
-        return attention
 
     @property
     def norm1(self):

@@ -1,4 +1,6 @@
 """DCANet: ResNet whose block attentions are chained from block to block (deep-connected attention)."""
+from typing import Optional
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -27,7 +29,8 @@ class DCAResNet(ResNetPreset):
 
     attention_types = {'se': 'DCASELayer', 'cbam': 'DCACBAM', 'gc': 'DCAContextBlock'}
 
-    def __init__(self, depth=50, attention_type='se', attention_cfg=None, with_sda=False, **kwargs):
+    def __init__(self, depth: int = 50, attention_type: str = 'se', attention_cfg: Optional[dict] = None,
+                 with_sda: bool = False, **kwargs):
         if attention_type not in self.attention_types:
             raise ValueError(f'DCAResNet: attention_type must be one of {list(self.attention_types)}, '
                              f'got {attention_type!r}')

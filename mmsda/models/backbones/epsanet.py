@@ -1,4 +1,6 @@
 """EPSANet: ResNet with every bottleneck 3×3 conv replaced by a pyramid split attention module."""
+from typing import Optional
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -26,7 +28,7 @@ class EPSANet(ResNetPreset):
             and any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, with_sda=False, psa_cfg=None, **kwargs):
+    def __init__(self, depth: int = 50, with_sda: bool = False, psa_cfg: Optional[dict] = None, **kwargs):
         if psa_cfg is not None and not isinstance(psa_cfg, dict):
             raise TypeError(f'EPSANet: psa_cfg must be a dict or None, got {psa_cfg!r}')
         block = dict(type='Bottleneck', mid_conv=dict(type='PSAModule', **(psa_cfg or {})))

@@ -1,4 +1,7 @@
 """Base class of the registered, named backbones: a depth and an SDA switch over AttentionResNet."""
+from typing import Optional
+
+from ..layers.helpers import check_reduction
 from .attention_resnet import AttentionResNet
 
 
@@ -26,12 +29,12 @@ class ResNetPreset(AttentionResNet):
         152: (3, 8, 36, 3),
     }
 
-    def __init__(self, depth, with_sda=False, reduction=16, min_channels=64, preset=None, **kwargs):
+    def __init__(self, depth: int, with_sda: bool = False, reduction: float = 16, min_channels: int = 64,
+                 preset: Optional[dict] = None, **kwargs):
         name = type(self).__name__
         if depth not in self.arch_settings:
             raise ValueError(f'{name}: depth must be one of {sorted(self.arch_settings)}, got {depth!r}')
-        if not isinstance(reduction, (int, float)) or reduction <= 0:
-            raise ValueError(f'{name}: reduction must be a number > 0, got {reduction!r}')
+        check_reduction(reduction, name)
         preset = dict(preset or {})
         clash = ({'stage_blocks', 'fusion'} | set(preset)) & set(kwargs)
         if clash:

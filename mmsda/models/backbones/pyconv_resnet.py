@@ -1,4 +1,6 @@
 """PyConvResNet: ResNet with pyramidal convolutions in the bottlenecks and max-pool shortcuts."""
+from typing import Sequence
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -34,7 +36,8 @@ class PyConvResNet(ResNetPreset):
             and any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, with_sda=False, strides=(2, 2, 2, 2), **kwargs):
+    def __init__(self, depth: int = 50, with_sda: bool = False, strides: Sequence[int] = (2, 2, 2, 2),
+                 **kwargs):
         if not isinstance(strides, (list, tuple)) or not strides or strides[0] != 2:
             raise ValueError('PyConvResNet: strides must start with 2 (the stem has no max-pool, stage 1 '
                              f'down-samples; the -d8 layout is (2, 2, 1, 1)), got {strides!r}')

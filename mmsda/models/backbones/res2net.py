@@ -23,7 +23,7 @@ class Res2Net(ResNetPreset):
             and any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, scales=4, base_width=26, with_sda=False, **kwargs):
+    def __init__(self, depth: int = 50, scales: int = 4, base_width: int = 26, with_sda: bool = False, **kwargs):
         block = dict(type='Bottle2neck', scales=scales, base_width=base_width,
                      base_channels=kwargs.get('base_channels', 64))
         super().__init__(depth, with_sda=with_sda, preset=dict(block=block), **kwargs)

@@ -19,6 +19,6 @@ class SANet(ResNetPreset):
             any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, sa_groups=64, with_sda=False, **kwargs):
+    def __init__(self, depth: int = 50, sa_groups: int = 64, with_sda: bool = False, **kwargs):
         attention = dict(type='ShuffleAttention', groups=sa_groups)
         super().__init__(depth, with_sda=with_sda, preset=dict(attention=attention), **kwargs)

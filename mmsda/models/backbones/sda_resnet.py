@@ -1,4 +1,6 @@
 """SDA-ResNet: ResNet with grouped 3×3 bottlenecks and selective depth attention in every stage."""
+from typing import Optional
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -23,6 +25,7 @@ class SDAResNet(ResNetPreset):
 
     arch_settings = {26: (2, 2, 2, 2), **ResNetPreset.arch_settings}
 
-    def __init__(self, depth=86, groups=8, width_per_group=None, with_sda=True, **kwargs):
+    def __init__(self, depth: int = 86, groups: int = 8, width_per_group: Optional[int] = None,
+                 with_sda: bool = True, **kwargs):
         block = dict(type='Bottleneck', groups=groups, width_per_group=width_per_group)
         super().__init__(depth, with_sda=with_sda, preset=dict(block=block), **kwargs)

@@ -1,4 +1,6 @@
 """SKNet: ResNeXt with every bottleneck 3×3 conv replaced by a Selective Kernel unit."""
+from typing import Optional
+
 from mmsda.registry import MODELS
 from .preset import ResNetPreset
 
@@ -23,7 +25,8 @@ class SKNet(ResNetPreset):
             any other :class:`AttentionResNet` argument (``out_indices``, ``frozen_stages`` ...).
     """
 
-    def __init__(self, depth=50, groups=32, width_per_group=4, sk_cfg=None, with_sda=False, **kwargs):
+    def __init__(self, depth: int = 50, groups: int = 32, width_per_group: int = 4, sk_cfg: Optional[dict] = None,
+                 with_sda: bool = False, **kwargs):
         if sk_cfg is not None and not isinstance(sk_cfg, dict):
             raise TypeError(f'SKNet: sk_cfg must be a dict or None, got {sk_cfg!r}')
         mid_conv = dict(type='SKConv', **(sk_cfg or {}))

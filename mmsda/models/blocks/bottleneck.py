@@ -20,11 +20,15 @@ Plug-in points of this bottleneck (timm's split between the two attention famili
   ``in_channels, out_channels, stride, dilation, groups, conv_cfg, norm_cfg``. If it sets
   ``includes_norm_act = True`` it normalises and activates its own output and ``bn2``/ReLU are skipped.
 """
+from typing import Optional, Tuple, Union
+
 import torch.nn as nn
 from mmcv.cnn import build_conv_layer, build_norm_layer
+from torch import Tensor
 
 from mmsda.registry import MODELS
 from ..builder import build_module
+from ..typing_utils import ConfigType, OptConfigType, OptMultiConfig
 from .base import ResidualBlock
 
 
@@ -51,12 +55,12 @@ class Bottleneck(ResidualBlock):
 
     expansion = 4
 
-    def __init__(self, in_channels, out_channels, stride=1, dilation=1, downsample=None,
-                 style='pytorch', groups=1, width_per_group=None, attention=None, mid_conv=None,
-                 conv_cfg=None, norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dilation: int = 1,
+                 downsample: Optional[nn.Module] = None, style: str = 'pytorch', groups: int = 1,
+                 width_per_group: Optional[int] = None, attention: OptConfigType = None,
+                 mid_conv: OptConfigType = None, conv_cfg: OptConfigType = None,
+                 norm_cfg: ConfigType = dict(type='BN'), init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
-        if style not in ('pytorch', 'caffe'):
-            raise ValueError(f"Bottleneck: style must be 'pytorch' or 'caffe', got {style!r}")
         if out_channels % self.expansion:
             raise ValueError(f'Bottleneck: out_channels ({out_channels}) must be a multiple of {self.expansion}')
         planes = out_channels // self.expansion
@@ -65,7 +69,7 @@ class Bottleneck(ResidualBlock):
             raise ValueError(f'Bottleneck: the 3×3 conv width {mid} is not divisible by groups={groups}')
         self.in_channels, self.out_channels, self.mid_channels = in_channels, out_channels, mid
         self.stride, self.dilation, self.style = stride, dilation, style
-        conv1_stride, conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
+        conv1_stride, conv2_stride = self._conv_strides(style, stride)
 
         self.conv1 = build_conv_layer(conv_cfg, in_channels, mid, 1, stride=conv1_stride, bias=False)
         self.norm1_name, norm1 = build_norm_layer(norm_cfg, mid, postfix=1)
@@ -94,7 +98,7 @@ class Bottleneck(ResidualBlock):
     def norm2(self):
         return None if self.norm2_name is None else getattr(self, self.norm2_name)
 
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context=None) -> Union[Tensor, Tuple[Tensor, object]]:
         """B×C_in×H×W → pre-activation B×C_out×H/s×W/s (and the context, if ``uses_context``)."""
         out = self.relu(self.norm1(self.conv1(x)))
         out = self.conv2(out)

@@ -3,12 +3,16 @@
 Gao et al., "Res2Net: A New Multi-scale Backbone Architecture", TPAMI 2021 (arXiv:1904.01169).
 """
 import math
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_conv_layer, build_norm_layer
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..layers.helpers import check_choice
+from ..typing_utils import ConfigType, OptConfigType, OptMultiConfig
 from .base import ResidualBlock
 
 
@@ -45,14 +49,13 @@ class Bottle2neck(ResidualBlock):
 
     expansion = 4
 
-    def __init__(self, in_channels, out_channels, stride=1, dilation=1, downsample=None, style='pytorch',
-                 scales=4, base_width=26, base_channels=64, stage_type='auto', attention=None, conv_cfg=None,
-                 norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dilation: int = 1,
+                 downsample: Optional[nn.Module] = None, style: str = 'pytorch', scales: int = 4,
+                 base_width: int = 26, base_channels: int = 64, stage_type: str = 'auto',
+                 attention: OptConfigType = None, conv_cfg: OptConfigType = None,
+                 norm_cfg: ConfigType = dict(type='BN'), init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
-        if style not in ('pytorch', 'caffe'):
-            raise ValueError(f"Bottle2neck: style must be 'pytorch' or 'caffe', got {style!r}")
-        if stage_type not in ('auto', 'normal', 'stage'):
-            raise ValueError(f"Bottle2neck: stage_type must be 'auto', 'normal' or 'stage', got {stage_type!r}")
+        check_choice('Bottle2neck', 'stage_type', stage_type, ('auto', 'normal', 'stage'))
         if isinstance(scales, bool) or not isinstance(scales, int) or scales < 2:
             raise ValueError(f'Bottle2neck: scales must be an int >= 2 (1 is a plain bottleneck), got {scales!r}')
         if out_channels % self.expansion:
@@ -65,7 +68,7 @@ class Bottle2neck(ResidualBlock):
             stage_type = 'normal' if downsample is None else 'stage'
         self.in_channels, self.out_channels, self.width, self.scales = in_channels, out_channels, width, scales
         self.stride, self.dilation, self.style, self.stage_type = stride, dilation, style, stage_type
-        conv1_stride, conv2_stride = (1, stride) if style == 'pytorch' else (stride, 1)
+        conv1_stride, conv2_stride = self._conv_strides(style, stride)
 
         self.conv1 = build_conv_layer(conv_cfg, in_channels, width * scales, 1, stride=conv1_stride, bias=False)
         self.norm1_name, norm1 = build_norm_layer(norm_cfg, width * scales, postfix=1)
@@ -83,7 +86,7 @@ class Bottle2neck(ResidualBlock):
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
 
-    def multi_scale(self, x):
+    def multi_scale(self, x: Tensor) -> Tensor:
         """The hierarchical 3×3 convs: B×s·w×H×W → B×s·w×H/s×W/s."""
         splits = torch.split(x, self.width, dim=1)
         outs = []
@@ -93,7 +96,7 @@ class Bottle2neck(ResidualBlock):
         outs.append(splits[-1] if self.pool is None else self.pool(splits[-1]))
         return torch.cat(outs, dim=1)
 
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context=None) -> Union[Tensor, Tuple[Tensor, object]]:
         """B×C_in×H×W → pre-activation B×C_out×H/s×W/s (and the context, if ``uses_context``)."""
         out = self.relu(self.norm1(self.conv1(x)))
         out = self.norm3(self.conv3(self.multi_scale(out)))

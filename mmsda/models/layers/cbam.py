@@ -2,19 +2,25 @@
 
 Woo et al., "CBAM: Convolutional Block Attention Module", ECCV 2018.
 """
+from typing import Optional, Tuple
+
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
-from .se import reduced_channels
+from ..typing_utils import OptConfigType, OptMultiConfig
+from .se import SELayer
 
 
 @MODELS.register_module()
-class ChannelAttention(BaseModule):
+class ChannelAttention(SELayer):
     """CBAM channel attention: ``x · σ(MLP(AvgPool(x)) + MLP(MaxPool(x)))`` with one shared MLP.
+
+    The MLP is SE's excitation (:class:`SELayer`'s ``fc1``/``fc2``, the same widths), applied to both
+    pooled descriptors.
 
     Args:
         in_channels (int): channels C of the input.
@@ -25,21 +31,24 @@ class ChannelAttention(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, reduction=16, hidden_channels=None, bias=True, init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        self.in_channels = in_channels
-        self.hidden_channels = reduced_channels(in_channels, reduction, hidden_channels)
-        self.fc1 = nn.Linear(in_channels, self.hidden_channels, bias=bias)
-        self.fc2 = nn.Linear(self.hidden_channels, in_channels, bias=bias)
+    def mlp(self, s: Tensor) -> Tensor:
+        """The shared MLP (SE's excitation): B×C → B×C."""
+        return self.excite(s)
 
-    def mlp(self, s):
-        return self.fc2(F.relu(self.fc1(s)))
+    @staticmethod
+    def pool(x: Tensor) -> Tuple[Tensor, Tensor]:
+        """B×C×H×W → the B×C average- and max-pooled descriptors."""
+        return x.mean(dim=(2, 3)), x.amax(dim=(2, 3))
 
-    def logits(self, x):
+    def pooled_logits(self, avg: Tensor, peak: Tensor) -> Tensor:
+        """The two B×C descriptors → B×C gate logits: the shared MLP on each, summed."""
+        return self.mlp(avg) + self.mlp(peak)
+
+    def logits(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C gate logits (before the sigmoid)."""
-        return self.mlp(x.mean(dim=(2, 3))) + self.mlp(x.amax(dim=(2, 3)))
+        return self.pooled_logits(*self.pool(x))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W, every channel scaled by its gate."""
         return x * torch.sigmoid(self.logits(x))[:, :, None, None]
 
@@ -57,7 +66,8 @@ class SpatialAttention(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels=None, kernel_size=7, norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: Optional[int] = None, kernel_size: int = 7,
+                 norm_cfg: OptConfigType = dict(type='BN'), init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f'kernel_size must be an odd positive int, got {kernel_size!r}')
@@ -65,16 +75,20 @@ class SpatialAttention(BaseModule):
         self.norm = None if norm_cfg is None else build_norm_layer(norm_cfg, 1)[1]
 
     @staticmethod
-    def pool(x):
+    def pool(x: Tensor) -> Tensor:
         """B×C×H×W → B×2×H×W: channel-wise max and mean, in the official CBAM order."""
         return torch.cat([x.amax(dim=1, keepdim=True), x.mean(dim=1, keepdim=True)], dim=1)
 
-    def logits(self, x):
-        """B×C×H×W → B×1×H×W map logits (before the sigmoid)."""
-        out = self.conv(self.pool(x))
+    def pooled_logits(self, pooled: Tensor) -> Tensor:
+        """B×2×H×W pooled maps → B×1×H×W map logits: the conv (and norm)."""
+        out = self.conv(pooled)
         return out if self.norm is None else self.norm(out)
 
-    def forward(self, x):
+    def logits(self, x: Tensor) -> Tensor:
+        """B×C×H×W → B×1×H×W map logits (before the sigmoid)."""
+        return self.pooled_logits(self.pool(x))
+
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W, every position scaled by its gate."""
         return x * torch.sigmoid(self.logits(x))
 
@@ -93,13 +107,14 @@ class CBAM(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, reduction=16, hidden_channels=None, bias=True, kernel_size=7,
-                 norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: int, reduction: float = 16, hidden_channels: Optional[int] = None,
+                 bias: bool = True, kernel_size: int = 7, norm_cfg: OptConfigType = dict(type='BN'),
+                 init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.channel_attention = ChannelAttention(in_channels, reduction, hidden_channels, bias)
         self.spatial_attention = SpatialAttention(in_channels, kernel_size, norm_cfg)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W."""
         return self.spatial_attention(self.channel_attention(x))

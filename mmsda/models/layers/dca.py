@@ -12,10 +12,15 @@ In mmsda the chain is the block contract's ``uses_context`` mechanism: ``Bottlen
 backbone tells each DCA attention the width of the context it receives (``context_channels``,
 None for the first block).
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from torch import Tensor
+
+from ..typing_utils import OptMultiConfig
 
 
 class ContextMix(BaseModule):
@@ -30,18 +35,18 @@ class ContextMix(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, channels, bias=True, init_cfg=None):
+    def __init__(self, channels: int, bias: bool = True, init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         self.conv = nn.Conv2d(2, 1, 1, bias=bias)
         self.norm = nn.LayerNorm(channels)
 
-    def forward(self, current, previous):
+    def forward(self, current: Tensor, previous: Tensor) -> Tensor:
         """Two B×C descriptors → the mixed B×C descriptor."""
         pair = torch.stack([current, previous], dim=1)[:, :, None, :]  # B×2×1×C
         return F.relu(self.norm(self.conv(pair).flatten(1)))
 
 
-def context_matcher(in_channels, out_channels, hidden_channels=None):
+def context_matcher(in_channels: int, out_channels: int, hidden_channels: Optional[int] = None) -> nn.Sequential:
     """The width matcher of a B×C_prev context: ``Linear → LN → ReLU`` (→ ``Linear``).
 
     Args:
@@ -61,7 +66,7 @@ def context_matcher(in_channels, out_channels, hidden_channels=None):
                          nn.ReLU(inplace=True), nn.Linear(hidden_channels, out_channels))
 
 
-def check_context_channels(name, context_channels):
+def check_context_channels(name: str, context_channels: Optional[int]) -> None:
     """Raise ``ValueError`` unless ``context_channels`` is None or a positive int."""
     if context_channels is not None and (not isinstance(context_channels, int) or context_channels < 1):
         raise ValueError(f'{name}: context_channels must be a positive int or None (no previous '

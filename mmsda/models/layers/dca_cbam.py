@@ -2,13 +2,17 @@
 
 Ma et al., "DCANet: Learning Connected Attentions for Convolutional Neural Networks", ICME 2021.
 """
+from typing import Optional, Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..typing_utils import ConfigType, OptMultiConfig
 from .cbam import ChannelAttention, SpatialAttention
 from .dca import ContextMix, check_context_channels
 
@@ -28,7 +32,8 @@ class DCAChannelAttention(ChannelAttention):
         norm_cfg (dict): norm of the matcher. Default: ``dict(type='BN')``.
     """
 
-    def __init__(self, in_channels, context_channels=None, reduction=16, norm_cfg=dict(type='BN')):
+    def __init__(self, in_channels: int, context_channels: Optional[int] = None, reduction: float = 16,
+                 norm_cfg: ConfigType = dict(type='BN')):
         super().__init__(in_channels, reduction=reduction)
         check_context_channels('DCAChannelAttention', context_channels)
         self.mix = None if context_channels is None else ContextMix(in_channels, bias=False)
@@ -37,15 +42,16 @@ class DCAChannelAttention(ChannelAttention):
             self.matcher = nn.Sequential(nn.Conv2d(context_channels, in_channels, 1),
                                          build_norm_layer(norm_cfg, in_channels)[1], nn.ReLU(inplace=True))
 
-    def forward(self, x, context=None):
-        avg, peak = x.mean(dim=(2, 3)), x.amax(dim=(2, 3))
+    def forward(self, x: Tensor, context: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        """B×C×H×W and the previous map (or None) → the refined B×C×H×W map, twice (output, context)."""
+        avg, peak = self.pool(x)
         if context is not None:
             if self.mix is None:
                 raise ValueError('DCAChannelAttention: got a context but was built with context_channels=None')
             prev = context if self.matcher is None else self.matcher(context)
-            avg = self.mix(avg, prev.mean(dim=(2, 3)))
-            peak = self.mix(peak, prev.amax(dim=(2, 3)))
-        out = x * torch.sigmoid(self.mlp(avg) + self.mlp(peak))[:, :, None, None]
+            prev_avg, prev_peak = self.pool(prev)
+            avg, peak = self.mix(avg, prev_avg), self.mix(peak, prev_peak)
+        out = x * torch.sigmoid(self.pooled_logits(avg, peak))[:, :, None, None]
         return out, out
 
 
@@ -62,7 +68,7 @@ class DCASpatialAttention(SpatialAttention):
         norm_cfg (dict): norm of the spatial conv and of the mix. Default: ``dict(type='BN')``.
     """
 
-    def __init__(self, connected, kernel_size=7, norm_cfg=dict(type='BN')):
+    def __init__(self, connected: bool, kernel_size: int = 7, norm_cfg: ConfigType = dict(type='BN')):
         super().__init__(kernel_size=kernel_size, norm_cfg=norm_cfg)
         self.connected = connected
         if connected:
@@ -70,11 +76,8 @@ class DCASpatialAttention(SpatialAttention):
             self.context_weight = nn.Parameter(torch.zeros(1))
             self.mix_norm = build_norm_layer(norm_cfg, 2)[1]
 
-    @staticmethod
-    def pool(x):
-        return torch.cat([x.amax(dim=1, keepdim=True), x.mean(dim=1, keepdim=True)], dim=1)
-
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        """B×C×H×W and the previous map (or None) → the refined B×C×H×W map, twice (output, context)."""
         pooled = self.pool(x)
         if context is not None:
             if not self.connected:
@@ -86,8 +89,7 @@ class DCASpatialAttention(SpatialAttention):
                 # graph has fixed feature-map sizes anyway: this branch is decided while tracing).
                 context = F.adaptive_avg_pool2d(context, (int(x.shape[-2]), int(x.shape[-1])))
             pooled = F.relu(self.mix_norm(self.current_weight * pooled + self.context_weight * self.pool(context)))
-        logits = self.conv(pooled)
-        out = x * torch.sigmoid(logits if self.norm is None else self.norm(logits))
+        out = x * torch.sigmoid(self.pooled_logits(pooled))
         return out, out
 
 
@@ -110,15 +112,16 @@ class DCACBAM(BaseModule):
 
     uses_context = True
 
-    def __init__(self, in_channels, context_channels=None, reduction=16, kernel_size=7,
-                 norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: int, context_channels: Optional[int] = None, reduction: float = 16,
+                 kernel_size: int = 7, norm_cfg: ConfigType = dict(type='BN'), init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(norm_cfg, dict):
             raise TypeError(f'DCACBAM: norm_cfg must be a norm config dict, got {norm_cfg!r}')
         self.channel_attention = DCAChannelAttention(in_channels, context_channels, reduction, norm_cfg)
         self.spatial_attention = DCASpatialAttention(context_channels is not None, kernel_size, norm_cfg)
 
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context: Optional[Tuple[Tensor, Tensor]] = None
+                ) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
         """B×C×H×W and the context pair (or None) → B×C×H×W and the new pair."""
         channel_context, spatial_context = (None, None) if context is None else context
         x, channel_context = self.channel_attention(x, channel_context)

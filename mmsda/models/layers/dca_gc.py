@@ -2,8 +2,11 @@
 
 Ma et al., "DCANet: Learning Connected Attentions for Convolutional Neural Networks", ICME 2021.
 """
+from typing import Optional, Tuple
+
 import torch
 import torch.nn as nn
+from torch import Tensor
 
 from mmsda.registry import MODELS
 from .dca import check_context_channels, context_matcher
@@ -33,7 +36,8 @@ class DCAContextBlock(GlobalContextBlock):
 
     uses_context = True
 
-    def __init__(self, in_channels, context_channels=None, ratio=1. / 16, pooling_type='att'):
+    def __init__(self, in_channels: int, context_channels: Optional[int] = None, ratio: float = 1. / 16,
+                 pooling_type: str = 'att'):
         super().__init__(in_channels, ratio=ratio, pooling_type=pooling_type, fusion_types=('channel_add',))
         check_context_channels('DCAContextBlock', context_channels)
         self.context_weight = None if context_channels is None else nn.Parameter(torch.zeros(1))
@@ -46,7 +50,7 @@ class DCAContextBlock(GlobalContextBlock):
         if self.context_weight is not None:
             nn.init.zeros_(self.context_weight)
 
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """B×C×H×W and the B×C_prev×1×1 context (or None) → B×C×H×W and the B×C×1×1 context."""
         pooled = self.spatial_pool(x)
         if context is not None:

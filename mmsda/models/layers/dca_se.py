@@ -2,10 +2,15 @@
 
 Ma et al., "DCANet: Learning Connected Attentions for Convolutional Neural Networks", ICME 2021.
 """
+from typing import Optional, Tuple
+
 import torch
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..typing_utils import OptMultiConfig
 from .dca import ContextMix, check_context_channels, context_matcher
+from .helpers import reduced_channels
 from .se import SELayer
 
 
@@ -35,18 +40,18 @@ class DCASELayer(SELayer):
 
     uses_context = True
 
-    def __init__(self, in_channels, context_channels=None, reduction=16, matcher_reduction=None,
-                 init_cfg=None):
+    def __init__(self, in_channels: int, context_channels: Optional[int] = None, reduction: float = 16,
+                 matcher_reduction: Optional[float] = None, init_cfg: OptMultiConfig = None):
         super().__init__(in_channels, reduction=reduction, init_cfg=init_cfg)
         check_context_channels('DCASELayer', context_channels)
         self.context_channels = context_channels
         self.mix = None if context_channels is None else ContextMix(in_channels, bias=True)
         self.matcher = None
         if context_channels is not None and context_channels != in_channels:
-            hidden = None if matcher_reduction is None else max(1, round(in_channels / matcher_reduction))
+            hidden = None if matcher_reduction is None else reduced_channels(in_channels, matcher_reduction)
             self.matcher = context_matcher(context_channels, in_channels, hidden)
 
-    def forward(self, x, context=None):
+    def forward(self, x: Tensor, context: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """B×C×H×W and the B×C_prev context (or None) → B×C×H×W and the B×C context."""
         s = self.squeeze(x)
         m = s

@@ -17,16 +17,21 @@ B×N×C×H×W stack and no copies, unlike the reference code, which concatenates
 block (O(N²) copying). :func:`depth_attention_reference` is that straightforward formulation, kept
 for tests and benchmarks.
 """
+from typing import Optional, Sequence
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
 from ..tracing import is_tracing
+from ..typing_utils import ConfigType, OptMultiConfig
 from .fallback_batch_norm import pooled_norm_cfg
+from .helpers import check_positive_int, floor_reduced_channels
 
 
 @MODELS.register_module()
@@ -45,18 +50,14 @@ class DepthAttentionFusion(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, channels, num_blocks, reduction=16, min_channels=64,
-                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'), init_cfg=None):
+    def __init__(self, channels: int, num_blocks: int, reduction: float = 16, min_channels: int = 64,
+                 norm_cfg: ConfigType = dict(type='BN'), act_cfg: ConfigType = dict(type='ReLU'),
+                 init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
-        if not isinstance(reduction, (int, float)) or reduction <= 0:
-            raise ValueError(f'DepthAttentionFusion: reduction must be a number > 0, got {reduction!r}')
-        if not isinstance(min_channels, int) or min_channels < 1:
-            raise ValueError(f'DepthAttentionFusion: min_channels must be an int ≥ 1, got {min_channels!r}')
-        if not isinstance(num_blocks, int) or num_blocks < 1:
-            raise ValueError(f'DepthAttentionFusion: num_blocks must be an int ≥ 1, got {num_blocks!r}')
+        self.hidden_channels = floor_reduced_channels(channels, reduction, min_channels, 'DepthAttentionFusion')
+        check_positive_int(num_blocks, 'num_blocks', 'DepthAttentionFusion')
         self.channels = channels
         self.num_blocks = num_blocks
-        self.hidden_channels = max(int(channels / reduction), min_channels)
         self.squeeze = nn.Conv2d(channels, self.hidden_channels, 1, bias=False)
         self.norm_name, norm = build_norm_layer(pooled_norm_cfg(norm_cfg), self.hidden_channels)
         self.add_module(self.norm_name, norm)
@@ -69,7 +70,7 @@ class DepthAttentionFusion(BaseModule):
     def norm(self):
         return getattr(self, self.norm_name)
 
-    def depth_weights(self, pooled):
+    def depth_weights(self, pooled: Tensor) -> Tensor:
         """Attention weights over depth.
 
         Args:
@@ -83,7 +84,7 @@ class DepthAttentionFusion(BaseModule):
         return logits.view(pooled.size(0), self.num_blocks, self.channels, 1, 1).softmax(dim=1)
 
     @staticmethod
-    def pool(z):
+    def pool(z: Tensor) -> Tensor:
         """Spatial sum of one block output (B×C×1×1); the fusion needs the sum over blocks.
 
         A sum, not a mean: the 1/(H·W) is applied once to the small pooled tensor, so the backward of
@@ -93,7 +94,7 @@ class DepthAttentionFusion(BaseModule):
         dtype = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
         return z.sum((2, 3), keepdim=True, dtype=dtype)
 
-    def forward(self, zs, pooled=None, inplace=False):
+    def forward(self, zs: Sequence[Tensor], pooled: Optional[Tensor] = None, inplace: bool = False) -> Tensor:
         """Fuse block outputs.
 
         Args:
@@ -174,7 +175,7 @@ class _DepthWeightedSum(torch.autograd.Function):
         return (grad_weights, *grad_zs)
 
 
-def depth_attention_reference(fusion, zs):
+def depth_attention_reference(fusion: 'DepthAttentionFusion', zs: Sequence[Tensor]) -> Tensor:
     """The SDA formula written out as the reference code does it (stack by concatenation).
 
     For tests and benchmarks only: grows a B×N×C×H×W stack with ``torch.cat`` block by block, sums

@@ -3,15 +3,18 @@
 Wang et al., "ECA-Net: Efficient Channel Attention for Deep Convolutional Neural Networks", CVPR 2020.
 """
 import math
+from typing import Optional
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..typing_utils import OptMultiConfig
 
 
-def eca_kernel_size(channels, gamma=2, b=1):
+def eca_kernel_size(channels: int, gamma: float = 2, b: float = 1) -> int:
     """The paper's adaptive kernel size ``k = |log2(C) / γ + b / γ|_odd``.
 
     ``t = int(|(log2 C + b) / γ|)``, then ``t`` if odd else ``t + 1`` (the official code's rounding):
@@ -43,7 +46,8 @@ class ECALayer(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, kernel_size=None, gamma=2, b=1, init_cfg=None):
+    def __init__(self, in_channels: int, kernel_size: Optional[int] = None, gamma: float = 2, b: float = 1,
+                 init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if kernel_size is None:
             kernel_size = eca_kernel_size(in_channels, gamma, b)
@@ -53,10 +57,10 @@ class ECALayer(BaseModule):
         self.kernel_size = kernel_size
         self.conv = nn.Conv1d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
 
-    def logits(self, x):
+    def logits(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C gate logits (before the sigmoid)."""
         return self.conv(x.mean(dim=(2, 3))[:, None, :])[:, 0, :]
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W, every channel scaled by its gate."""
         return x * torch.sigmoid(self.logits(x))[:, :, None, None]

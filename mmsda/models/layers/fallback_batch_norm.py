@@ -24,6 +24,7 @@ import logging
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
+from torch import Tensor
 
 from mmsda.registry import MODELS
 
@@ -44,7 +45,7 @@ def _warn_once(layer):
 class _RunningStatsFallback:
     """The fallback shared by the 1d and 2d variants (mixed in before ``nn.BatchNorm*``)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if self.training and x.dim() >= 2 and x.numel() == x.size(1):
             if self.running_mean is None:
                 raise ValueError(
@@ -76,7 +77,7 @@ _PLAIN_BN = {'BN': FallbackBatchNorm2d, 'BN2d': FallbackBatchNorm2d, 'BatchNorm2
              'BatchNorm1d': FallbackBatchNorm1d, nn.BatchNorm1d: FallbackBatchNorm1d}
 
 
-def pooled_norm_cfg(norm_cfg):
+def pooled_norm_cfg(norm_cfg: dict) -> dict:
     """The norm config for a layer that normalises a pooled (B×C or B×C×1×1) vector.
 
     Args:

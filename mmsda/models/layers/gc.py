@@ -2,6 +2,8 @@
 
 Cao et al., "GCNet: Non-local Networks Meet Squeeze-Excitation Networks and Beyond", ICCVW 2019.
 """
+from typing import Sequence
+
 from mmcv.cnn import ContextBlock
 
 from mmsda.registry import MODELS
@@ -23,7 +25,8 @@ class GlobalContextBlock(ContextBlock):
             Default: ``('channel_add',)``.
     """
 
-    def __init__(self, in_channels, ratio=1. / 16, pooling_type='att', fusion_types=('channel_add',)):
+    def __init__(self, in_channels: int, ratio: float = 1. / 16, pooling_type: str = 'att',
+                 fusion_types: Sequence[str] = ('channel_add',)):
         if pooling_type not in ('att', 'avg'):
             raise ValueError(f"pooling_type must be 'att' or 'avg', got {pooling_type!r}")
         if not fusion_types or not set(fusion_types) <= {'channel_add', 'channel_mul'}:

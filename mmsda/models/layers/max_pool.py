@@ -14,7 +14,7 @@ class MaxPool2d(nn.MaxPool2d):
     as there (the two kernels may pick different elements among equal maxima).
     """
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (x.device.type == 'cpu' and x.dim() == 4 and not self.return_indices
                 and not (x.requires_grad and torch.is_grad_enabled())
                 and x.is_contiguous() and not x.is_contiguous(memory_format=torch.channels_last)):

@@ -3,23 +3,16 @@
 Zhang et al., "EPSANet: An Efficient Pyramid Squeeze Attention Block on Convolutional Neural
 Network", ACCV 2022 (arXiv:2105.14447, 2021).
 """
+from typing import Sequence
+
 import torch
 import torch.nn as nn
-from mmcv.cnn import build_conv_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
-
-
-def int_sequence(owner, name, value, length=None):
-    """Check a per-branch argument: a non-empty sequence of positive ints (of ``length``); a tuple."""
-    value = tuple(value) if isinstance(value, (list, tuple)) else value
-    if not isinstance(value, tuple) or not value or any(
-            isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
-        raise ValueError(f'{owner}: {name} must be a non-empty sequence of positive ints, got {value!r}')
-    if length is not None and len(value) != length:
-        raise ValueError(f'{owner}: {name} must have one entry per branch ({length}), got {value!r}')
-    return value
+from ..typing_utils import OptConfigType, OptMultiConfig
+from .helpers import check_reduction, floor_reduced_channels, int_sequence, multi_kernel_convs
 
 
 @MODELS.register_module()
@@ -57,40 +50,32 @@ class PSAModule(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, out_channels, stride=1, dilation=1, groups=1, kernels=(3, 5, 7, 9),
-                 branch_groups=(1, 4, 8, 16), reduction=16, shared_se=False, conv_cfg=None, norm_cfg=None,
-                 init_cfg=None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dilation: int = 1, groups: int = 1,
+                 kernels: Sequence[int] = (3, 5, 7, 9), branch_groups: Sequence[int] = (1, 4, 8, 16),
+                 reduction: int = 16, shared_se: bool = False, conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None, init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         kernels = int_sequence('PSAModule', 'kernels', kernels)
         branch_groups = int_sequence('PSAModule', 'branch_groups', branch_groups, len(kernels))
         if groups != 1:
             raise ValueError(f'PSAModule: groups must be 1 (branch_groups sets each branch), got {groups!r}')
-        if any(k % 2 == 0 for k in kernels):
-            raise ValueError(f'PSAModule: kernels must be odd, got {kernels}')
-        if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 1:
-            raise ValueError(f'PSAModule: reduction must be a positive int, got {reduction!r}')
+        check_reduction(reduction, 'PSAModule', integer=True)
         num_branches = len(kernels)
         if out_channels % num_branches:
             raise ValueError(f'PSAModule: out_channels ({out_channels}) must be divisible by the number '
                              f'of branches ({num_branches})')
         split = out_channels // num_branches
-        for g in branch_groups:
-            if in_channels % g or split % g:
-                raise ValueError(f'PSAModule: branch_groups {branch_groups} must divide in_channels '
-                                 f'({in_channels}) and the branch width ({split})')
         self.num_branches, self.split_channels = num_branches, split
-        self.branches = nn.ModuleList(
-            build_conv_layer(conv_cfg, in_channels, split, k, stride=stride, padding=dilation * (k // 2),
-                             dilation=dilation, groups=g, bias=False)
-            for k, g in zip(kernels, branch_groups))
+        self.branches = multi_kernel_convs('PSAModule', in_channels, (split, ) * num_branches, kernels,
+                                           branch_groups, 'branch_groups', stride, dilation, conv_cfg)
         self.shared_se = bool(shared_se)
-        hidden = max(split // reduction, 1)
+        hidden = floor_reduced_channels(split, reduction)  # = max(split // reduction, 1)
         n = 1 if self.shared_se else num_branches  # SE modules, as the groups of one conv pair
         self.se = nn.Sequential(
             nn.Conv2d(split * n, hidden * n, 1, groups=n), nn.ReLU(inplace=True),
             nn.Conv2d(hidden * n, split * n, 1, groups=n), nn.Sigmoid())
 
-    def branch_weights(self, feats):
+    def branch_weights(self, feats: Tensor) -> Tensor:
         """B×S×C/S×H×W branch outputs → B×S×C/S×1×1 weights (softmax over the S branches)."""
         b, s, c = feats.shape[:3]
         pooled = feats.mean(dim=(3, 4))
@@ -98,7 +83,7 @@ class PSAModule(BaseModule):
         pooled = pooled.reshape(b * s, c, 1, 1) if self.shared_se else pooled.reshape(b, s * c, 1, 1)
         return self.se(pooled).reshape(b, s, c, 1, 1).softmax(dim=1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C_in×H×W → B×C×H/s×W/s."""
         feats = torch.stack([branch(x) for branch in self.branches], dim=1)
         weighted = feats * self.branch_weights(feats)

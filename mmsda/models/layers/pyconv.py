@@ -3,13 +3,15 @@
 Duta et al., "Pyramidal Convolution: Rethinking Convolutional Neural Networks for Visual
 Recognition", arXiv:2006.11538, 2020.
 """
+from typing import Optional, Sequence
+
 import torch
-import torch.nn as nn
-from mmcv.cnn import build_conv_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
-from .psa import int_sequence
+from ..typing_utils import OptConfigType, OptMultiConfig
+from .helpers import int_sequence, multi_kernel_convs
 
 
 @MODELS.register_module()
@@ -46,30 +48,24 @@ class PyConv(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, out_channels, stride=1, dilation=1, groups=1, kernels=(3, 5, 7, 9),
-                 level_groups=(1, 4, 8, 16), out_splits=None, conv_cfg=None, norm_cfg=None, init_cfg=None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dilation: int = 1, groups: int = 1,
+                 kernels: Sequence[int] = (3, 5, 7, 9), level_groups: Sequence[int] = (1, 4, 8, 16),
+                 out_splits: Optional[Sequence[int]] = None, conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None, init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         kernels = int_sequence('PyConv', 'kernels', kernels)
         level_groups = int_sequence('PyConv', 'level_groups', level_groups, len(kernels))
         out_splits = int_sequence('PyConv', 'out_splits', out_splits or (1, ) * len(kernels), len(kernels))
         if groups != 1:
             raise ValueError(f'PyConv: groups must be 1 (level_groups sets each level), got {groups!r}')
-        if any(k % 2 == 0 for k in kernels):
-            raise ValueError(f'PyConv: kernels must be odd, got {kernels}')
         unit, rest = divmod(out_channels, sum(out_splits))
         if rest:
             raise ValueError(f'PyConv: out_channels ({out_channels}) must be divisible by '
                              f'sum(out_splits) = {sum(out_splits)}')
         self.level_channels = tuple(unit * part for part in out_splits)
-        for g, c in zip(level_groups, self.level_channels):
-            if in_channels % g or c % g:
-                raise ValueError(f'PyConv: level_groups {level_groups} must divide in_channels '
-                                 f'({in_channels}) and the level widths {self.level_channels}')
-        self.levels = nn.ModuleList(
-            build_conv_layer(conv_cfg, in_channels, c, k, stride=stride, padding=dilation * (k // 2),
-                             dilation=dilation, groups=g, bias=False)
-            for k, g, c in zip(kernels, level_groups, self.level_channels))
+        self.levels = multi_kernel_convs('PyConv', in_channels, self.level_channels, kernels, level_groups,
+                                         'level_groups', stride, dilation, conv_cfg)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C_in×H×W → B×C×H/s×W/s (level outputs concatenated along C)."""
         return torch.cat([level(x) for level in self.levels], dim=1)

@@ -2,34 +2,17 @@
 
 Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018.
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
-
-
-def reduced_channels(in_channels, reduction, hidden_channels=None):
-    """Width of an attention bottleneck: ``hidden_channels`` if given, else ``round(C / r)`` (≥ 1).
-
-    Args:
-        in_channels (int): C.
-        reduction (float): r.
-        hidden_channels (int, optional): an explicit width.
-
-    Returns:
-        int: the bottleneck width.
-    """
-    if not isinstance(in_channels, int) or in_channels < 1:
-        raise ValueError(f'in_channels must be a positive int, got {in_channels!r}')
-    if hidden_channels is not None:
-        if not isinstance(hidden_channels, int) or hidden_channels < 1:
-            raise ValueError(f'hidden_channels must be a positive int or None, got {hidden_channels!r}')
-        return hidden_channels
-    if isinstance(reduction, bool) or not isinstance(reduction, (int, float)) or reduction <= 0:
-        raise ValueError(f'reduction must be a number > 0, got {reduction!r}')
-    return max(1, round(in_channels / reduction))
+from ..typing_utils import OptMultiConfig
+from .helpers import reduced_channels
 
 
 @MODELS.register_module()
@@ -49,22 +32,23 @@ class SELayer(BaseModule):
         init_cfg (dict | list[dict], optional): initialization config.
     """
 
-    def __init__(self, in_channels, reduction=16, hidden_channels=None, bias=True, init_cfg=None):
+    def __init__(self, in_channels: int, reduction: float = 16, hidden_channels: Optional[int] = None,
+                 bias: bool = True, init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.hidden_channels = reduced_channels(in_channels, reduction, hidden_channels)
         self.fc1 = nn.Linear(in_channels, self.hidden_channels, bias=bias)
         self.fc2 = nn.Linear(self.hidden_channels, in_channels, bias=bias)
 
-    def squeeze(self, x):
+    def squeeze(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C global average."""
         return x.mean(dim=(2, 3))
 
-    def excite(self, s):
+    def excite(self, s: Tensor) -> Tensor:
         """B×C descriptor → B×C gate logits (before the sigmoid)."""
         return self.fc2(F.relu(self.fc1(s)))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W, every channel scaled by its gate in (0, 1)."""
         gate = torch.sigmoid(self.excite(self.squeeze(x)))
         return x * gate[:, :, None, None]

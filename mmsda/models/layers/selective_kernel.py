@@ -6,9 +6,12 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..typing_utils import ConfigType, OptConfigType, OptMultiConfig
 from .fallback_batch_norm import pooled_norm_cfg
+from .helpers import floor_reduced_channels
 
 
 @MODELS.register_module()
@@ -44,19 +47,19 @@ class SKConv(BaseModule):
 
     includes_norm_act = True
 
-    def __init__(self, in_channels, out_channels, stride=1, dilation=1, groups=32, num_branches=2,
-                 reduction=16, min_channels=32, conv_cfg=None, norm_cfg=dict(type='BN'), init_cfg=None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dilation: int = 1, groups: int = 32,
+                 num_branches: int = 2, reduction: float = 16, min_channels: int = 32,
+                 conv_cfg: OptConfigType = None, norm_cfg: ConfigType = dict(type='BN'),
+                 init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(num_branches, int) or num_branches < 2:
             raise ValueError(f'SKConv: num_branches must be an int >= 2, got {num_branches!r}')
-        if isinstance(reduction, bool) or not isinstance(reduction, (int, float)) or reduction <= 0:
-            raise ValueError(f'SKConv: reduction must be a number > 0, got {reduction!r}')
         if in_channels % groups or out_channels % groups:
             raise ValueError(f'SKConv: in_channels ({in_channels}) and out_channels ({out_channels}) '
                              f'must be divisible by groups ({groups})')
         self.num_branches = num_branches
         self.out_channels = out_channels
-        self.hidden_channels = max(int(out_channels / reduction), min_channels)
+        self.hidden_channels = floor_reduced_channels(out_channels, reduction, min_channels, 'SKConv')
         self.branches = nn.ModuleList([
             ConvModule(in_channels, out_channels, 3, stride=stride, padding=dilation * (i + 1),
                        dilation=dilation * (i + 1), groups=groups, bias=False, conv_cfg=conv_cfg,
@@ -72,14 +75,14 @@ class SKConv(BaseModule):
     def norm(self):
         return getattr(self, self.norm_name)
 
-    def branch_weights(self, feats):
+    def branch_weights(self, feats: Tensor) -> Tensor:
         """B×M×C×H×W branch outputs → B×M×C×1×1 selection weights (softmax over M)."""
         s = feats.sum(dim=1).mean(dim=(2, 3), keepdim=True)
         z = self.relu(self.norm(self.fc_reduce(s)))
         logits = self.fc_select(z).view(s.shape[0], self.num_branches, self.out_channels, 1, 1)
         return logits.softmax(dim=1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C_in×H×W → B×C×H/s×W/s."""
         feats = torch.stack([branch(x) for branch in self.branches], dim=1)
         return (feats * self.branch_weights(feats)).sum(dim=1)

@@ -6,11 +6,13 @@ Zhang and Yang, "SA-Net: Shuffle Attention for Deep Convolutional Neural Network
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from mmsda.registry import MODELS
+from ..typing_utils import OptMultiConfig
 
 
-def channel_shuffle(x, groups):
+def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """B×C×H×W → B×C×H×W with channel ``g·(C/groups) + k`` moved to ``k·groups + g``."""
     b, c, h, w = x.shape
     return x.reshape(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
@@ -37,7 +39,7 @@ class ShuffleAttention(BaseModule):
             (re-applied by :meth:`init_weights`, after any backbone-wide init).
     """
 
-    def __init__(self, in_channels, groups=64, init_cfg=None):
+    def __init__(self, in_channels: int, groups: int = 64, init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(groups, int) or groups < 1 or in_channels % (2 * groups):
             raise ValueError(f'ShuffleAttention: in_channels ({in_channels}) must be a multiple of '
@@ -64,7 +66,7 @@ class ShuffleAttention(BaseModule):
             # A backbone-wide init (e.g. constant norms) may have run first; the gates keep the paper's.
             self.reset_parameters()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         """B×C×H×W → B×C×H×W."""
         b, c, h, w = x.shape
         x0, x1 = x.reshape(b * self.groups, c // self.groups, h, w).chunk(2, dim=1)
