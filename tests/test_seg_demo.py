@@ -15,7 +15,7 @@ pytest.importorskip('mmseg')
 from _tool_helpers import import_tool  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SEG_DEMO = osp.join(REPO, 'configs', 'demo', 'fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96.py')
+SEG_DEMO = osp.join(REPO, 'configs', 'demo', 'fpn_sda-r26-tiny_1xb8-2k_shapes-seg-96x96.py')
 
 
 def tiny_seg_config(tmp_path, max_iters=4, num_train=8, num_val=3):

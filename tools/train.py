@@ -5,7 +5,7 @@ The task is chosen by the config's ``default_scope``; command-line options follo
 ``tools/train.py``::
 
     python tools/train.py configs/demo/mask-rcnn_sda-r26-tiny_fpn_shapes.py
-    python tools/train.py configs/demo/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96.py
+    python tools/train.py configs/demo/fpn_sda-r26-tiny_1xb8-2k_shapes-seg-96x96.py
     python tools/train.py CONFIG --work-dir work_dirs/x --resume            # resume the latest checkpoint
     python tools/train.py CONFIG --resume work_dirs/x/epoch_3.pth            # resume a given checkpoint
     bash tools/dist_train.sh CONFIG 8                                        # 8 processes (GPUs or CPU)

@@ -2,12 +2,12 @@
 # CVPR 2019) with a small SDA-ResNet-26 backbone, trained from scratch on the shapes segmentation view
 # (96x96 scenes, background + 5 shape kinds, generated into data/shapes_seg/ on first use), evaluated
 # with mIoU on its val split.
-#   python tools/train.py configs/demo/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96.py
-#   python tools/test.py configs/demo/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96.py \
-#       work_dirs/fpn_sda-r26-tiny_1xb8-1.5k_shapes-seg-96x96/iter_1500.pth --show-dir vis
+#   python tools/train.py configs/demo/fpn_sda-r26-tiny_1xb8-2k_shapes-seg-96x96.py
+#   python tools/test.py configs/demo/fpn_sda-r26-tiny_1xb8-2k_shapes-seg-96x96.py \
+#       work_dirs/fpn_sda-r26-tiny_1xb8-2k_shapes-seg-96x96/iter_2000.pth --show-dir vis
 # Only the backbone and the widths differ from mmseg's fpn_r50.py: the classification demo's narrow
 # SDA-ResNet-26 (16-channel stem and base width, plain 3x3 convs), BN instead of SyncBN, a 64-channel
-# FPN and head, class-weighted cross-entropy. 1500 iterations of 8 images, AdamW with warm-up and
+# FPN and head, class-weighted cross-entropy. 2000 iterations of 8 images, AdamW with warm-up and
 # cosine decay.
 # Recipe and measurements: docs/semantic_segmentation.md.
 _base_ = [
@@ -48,7 +48,7 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
                          class_weight=[0.43, 0.68, 0.94, 1.36, 1.07, 1.2])))
 
-max_iters = 1500
+max_iters = 2000
 val_interval = 250
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
