@@ -20,7 +20,8 @@ CONFIGS = [path for family in FAMILIES for path in config_files(family)]
 # The exact counts of every config are in its metafile (checked against the model in test_model_zoo.py).
 NAMES = [path.split('configs/')[1] for path in CONFIGS]
 CLASSIFIERS = [p for p in NAMES if p.endswith('_in1k.py')]
-DETECTORS = [p for p in NAMES if not p.endswith('_in1k.py')]
+DETECTORS = [p for p in NAMES if p.endswith('_coco.py')]
+SEGMENTORS = [p for p in NAMES if p.endswith(('_ade20k-512x512.py', '_cityscapes-512x1024.py'))]
 # config → (paper params M, paper GFLOPs, relative tolerance): where the tables and our model agree
 PAPER_CLASSIFIERS = {
     'senet/seresnet50_8xb32_in1k.py': (28.09, 4.09, 0.005),
@@ -93,10 +94,9 @@ def test_attention_cfg_overrides_the_attention_arguments():
 
 # --- configs and exact numbers ------------------------------------------------------------------
 
-def test_every_family_has_its_seven_configs():
-    assert len(CONFIGS) == 28 and len(CLASSIFIERS) == 12
-
-
+def test_every_family_has_its_configs():
+    # per family: 3 classifiers, 4 detectors, 4 segmentors
+    assert len(CONFIGS) == 44 and len(CLASSIFIERS) == 12 and len(DETECTORS) == 16 and len(SEGMENTORS) == 16
 
 
 @pytest.mark.parametrize('path', sorted(PAPER_CLASSIFIERS))

@@ -104,7 +104,7 @@ def test_metafile_flops_are_those_of_get_flops(model):
         pytest.skip(f'get_flops.py measures mmdet and mmpretrain models, not {cfg.default_scope}')
     cfg.model.backbone.pop('init_cfg', None)
     torch.manual_seed(0)
-    measured = import_tool('tools/analysis_tools/get_flops.py').measure(cfg)
+    measured = import_tool('analysis_tools/get_flops.py').measure(cfg)
     meta = model['Metadata']
     assert same_flops(measured['macs'], meta['FLOPs']), f'{model["Name"]}: GMACs {measured["macs"] / 1e9:.4f}'
     if 'MMEngine FLOPs' in meta:

@@ -51,7 +51,7 @@ BACKBONES = {
     'Res2Net': (dict(type='Res2Net', depth=50, with_sda=True), [(dict(scales=1), ValueError, 'scales')]),
     'PyConvResNet': (dict(type='PyConvResNet', depth=50, with_sda=True),
                      [(dict(depth=26), ValueError, 'depth'),
-                      (dict(strides=(1, 2, 2, 2)), TypeError, 'strides'),
+                      (dict(strides=(1, 2, 2, 2)), ValueError, 'strides must start with 2'),
                       (dict(shortcut='conv'), TypeError, 'shortcut')]),
 }
 #: Arguments every backbone rejects, and those every preset (a named depth) rejects.

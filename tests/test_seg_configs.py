@@ -133,7 +133,7 @@ def test_segmentor_loss_backward_and_predict_on_cpu(name):
 
 
 def test_get_flops_counts_a_segmentor_at_its_crop_without_the_auxiliary_head():
-    get_flops = import_tool('tools/analysis_tools/get_flops.py')
+    get_flops = import_tool('analysis_tools/get_flops.py')
     city = Config.fromfile(os.path.join(REPO, 'configs/sda/upernet_sda-r86_4xb2-80k_cityscapes-512x1024.py'))
     assert get_flops.default_shape(city) == (512, 1024)
     cfg = Config.fromfile(os.path.join(REPO, 'configs/sda/deeplabv3_sda-r86-d8_4xb4-80k_ade20k-512x512.py'))
