@@ -6,9 +6,9 @@ with the config's ``data_preprocessor``, dataset with its pipeline) and check th
 """
 import copy
 
-import torch
 from mmengine.registry import DATASETS, MODELS, init_default_scope
-from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmsda.apis.checkpoint import mismatched_keys, read_checkpoint
 
 _SHOWN_KEYS = 5
 
@@ -19,43 +19,22 @@ def _first(keys):
     return ', '.join(keys[:_SHOWN_KEYS]) + more
 
 
-def checkpoint_state_dict(path):
-    """The model weights stored in a checkpoint file (an MMEngine checkpoint or a bare state dict).
-
-    Args:
-        path (str): checkpoint file.
-
-    Returns:
-        dict[str, Tensor]: the state dict, without a ``module.`` (DataParallel) prefix.
-    """
-    checkpoint = _load_checkpoint(path, map_location='cpu')
-    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise ValueError(f'{path} holds no state dict of tensors (expected an MMEngine checkpoint with '
-                         "'state_dict', or a state dict)")
-    if state_dict and all(key.startswith('module.') for key in state_dict):
-        state_dict = {key[len('module.'):]: value for key, value in state_dict.items()}
-    return state_dict
-
-
 def load_matching_checkpoint(model, path, config_name='the config'):
     """Load a checkpoint that must match the model key for key and shape for shape.
 
     Args:
         model (nn.Module): the model built from the config.
-        path (str): checkpoint file.
+        path (str): checkpoint file (an MMEngine checkpoint or a bare state dict; read by
+            :func:`mmsda.apis.read_checkpoint`).
         config_name (str): how to name the config in errors.
 
     Raises:
         ValueError: the checkpoint misses keys of the model, has keys the model does not have or
             tensors of other shapes; the message lists the first of each.
     """
-    state_dict = checkpoint_state_dict(path)
+    _, state_dict = read_checkpoint(path)
     expected = model.state_dict()
-    missing = set(expected) - set(state_dict)
-    unexpected = set(state_dict) - set(expected)
-    reshaped = {key for key in set(expected) & set(state_dict)
-                if expected[key].shape != state_dict[key].shape}
+    missing, unexpected, reshaped = (set(keys) for keys in mismatched_keys(expected, state_dict))
     if missing or unexpected or reshaped:
         problems = []
         if missing:

@@ -16,6 +16,24 @@ def _first(keys, limit):
     return f'{shown}, ... ({len(keys)} in all)' if len(keys) > limit else shown
 
 
+def mismatched_keys(expected: dict, state_dict: dict):
+    """The keys in which two state dicts differ.
+
+    Args:
+        expected (dict): the model's state dict.
+        state_dict (dict): the weights to load into it.
+
+    Returns:
+        tuple[list, list, list]: keys of ``expected`` missing from ``state_dict`` (model order), keys of
+        ``state_dict`` the model does not have, and keys of both whose shapes differ (model order).
+    """
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    reshaped = [k for k, v in expected.items()
+                if k in state_dict and hasattr(state_dict[k], 'shape') and state_dict[k].shape != v.shape]
+    return missing, unexpected, reshaped
+
+
 def checkpoint_mismatch(model: nn.Module, state_dict: dict, limit: int = 5) -> str:
     """Describe how ``state_dict`` differs from ``model.state_dict()`` (empty string: it fits).
 
@@ -32,11 +50,10 @@ def checkpoint_mismatch(model: nn.Module, state_dict: dict, limit: int = 5) -> s
         the model's parameter order; empty if the weights fit exactly.
     """
     expected = model.state_dict()
-    missing = [k for k in expected if k not in state_dict and not k.endswith('num_batches_tracked')]
-    unexpected = [k for k in state_dict if k not in expected]
-    shapes = [f'{k} (checkpoint {tuple(state_dict[k].shape)}, model {tuple(v.shape)})'
-              for k, v in expected.items()
-              if k in state_dict and hasattr(state_dict[k], 'shape') and state_dict[k].shape != v.shape]
+    missing, unexpected, reshaped = mismatched_keys(expected, state_dict)
+    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
+    shapes = [f'{k} (checkpoint {tuple(state_dict[k].shape)}, model {tuple(expected[k].shape)})'
+              for k in reshaped]
     problems = []
     if missing:
         problems.append(f'missing keys: {_first(missing, limit)}')
