@@ -13,7 +13,7 @@
 # classifier's statistics come from single-object 64x64 images, not from detection scenes.
 _base_ = './mask-rcnn_sda-r26-tiny_fpn_shapes.py'
 
-pretrained = 'work_dirs/sda-resnet26-tiny_1xb32_shapes-cls/epoch_10.pth'
+pretrained = 'work_dirs/sda-resnet26-tiny_1xb32_shapes-cls/epoch_14.pth'
 model = dict(
     backbone=dict(
         groups=1,  # the classifier's architecture
@@ -26,3 +26,8 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0, end=max_epochs)
 ]
+
+# loading in the main process (a worker competes with the two compute threads of a 2-core CPU) and a
+# fixed seed, so that a re-run of the demo repeats its numbers
+train_dataloader = dict(num_workers=0, persistent_workers=False)
+randomness = dict(seed=0)

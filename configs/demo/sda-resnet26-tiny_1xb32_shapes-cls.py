@@ -32,10 +32,12 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+# Images are decoded in the main process: on a 2-core CPU a loader worker competes with PyTorch's two
+# compute threads, and this small network trains faster without it (0.076 vs 0.11 s per iteration).
 train_dataloader = dict(
     batch_size=32,
-    num_workers=1,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/train.txt', data_prefix='train',
                  generate=dict(num_per_class=1000, img_size=64, seed=0), pipeline=train_pipeline))
@@ -50,7 +52,9 @@ val_evaluator = dict(type='Accuracy', topk=(1,))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 
-max_epochs = 10
+# 14 epochs: with 10, three seeds gave 87.8 / 91.4 / 91.2 % top-1; with 14, 97.2 / 94.4 / 94.4 % (one
+# thread each; docs/demo.md)
+max_epochs = 14
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
@@ -62,5 +66,7 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
-# augmentation and sampling RNGs keyed by (seed, epoch, sample, iteration): --resume repeats the run exactly
+# augmentation and sampling RNGs keyed by (seed, epoch, sample, iteration): --resume repeats the run exactly,
+# and with a fixed seed a re-run repeats it too (up to floating-point differences between CPUs)
 custom_hooks = [dict(type='mmsda.ResumableRandomnessHook')]
+randomness = dict(seed=0)

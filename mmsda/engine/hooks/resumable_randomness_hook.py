@@ -9,8 +9,8 @@ starts both afresh from the seed: epoch 2 of a resumed run augments and samples 
 
 This hook removes the state instead of saving it:
 
-* **data**: each sample's augmentation RNGs (``random``, ``numpy``, ``torch``, in the worker or in the
-  main process with ``num_workers=0``) are seeded from ``(seed, epoch, position in the epoch's index
+* **data**: each sample's augmentation RNGs (``random``, ``numpy`` and PyTorch's CPU generator, in the
+  worker or in the main process with ``num_workers=0``) are seeded from ``(seed, epoch, position in the epoch's index
   stream, sample index)`` right before the sample is loaded;
 * **model**: the main process's RNGs are seeded from ``(seed, iteration)`` at the start of every
   training iteration (after the batch is loaded, before the data preprocessor and the model run).
@@ -41,11 +41,21 @@ def derive_seed(*keys):
     return int(np.random.SeedSequence([int(k) % 2**64 for k in keys]).generate_state(1, dtype=np.uint32)[0])
 
 
-def seed_all(seed):
-    """Seed Python's, NumPy's and PyTorch's global RNGs."""
+def seed_all(seed, cpu_only=False):
+    """Seed Python's, NumPy's and PyTorch's global RNGs.
+
+    Args:
+        seed (int): the seed.
+        cpu_only (bool): seed only PyTorch's CPU generator. That is all data loading uses, and
+            ``torch.manual_seed`` costs about 100x more (it also seeds every accelerator backend),
+            which is felt when it runs once per sample. Defaults to False.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    if cpu_only:
+        torch.default_generator.manual_seed(seed)
+    else:
+        torch.manual_seed(seed)
 
 
 class SeededIndex(int):
@@ -98,7 +108,7 @@ class SeededFetch:
         for index in indices:
             key = getattr(index, 'key', None)
             if key is not None:
-                seed_all(derive_seed(key[0], _SAMPLE_STREAM, *key[1:], int(index)))
+                seed_all(derive_seed(key[0], _SAMPLE_STREAM, *key[1:], int(index)), cpu_only=True)
             samples.append(self.dataset[int(index)])
         return samples
 
