@@ -10,8 +10,8 @@ starts both afresh from the seed: epoch 2 of a resumed run augments and samples 
 This hook removes the state instead of saving it:
 
 * **data**: each sample's augmentation RNGs (``random``, ``numpy`` and PyTorch's CPU generator, in the
-  worker or in the main process with ``num_workers=0``) are seeded from ``(seed, epoch, position in the epoch's index
-  stream, sample index)`` right before the sample is loaded;
+  worker or in the main process with ``num_workers=0``) are seeded from ``(seed, epoch, position in
+  the epoch's index stream, sample index)`` right before the sample is loaded;
 * **model**: the main process's RNGs are seeded from ``(seed, iteration)`` at the start of every
   training iteration (after the batch is loaded, before the data preprocessor and the model run).
 
