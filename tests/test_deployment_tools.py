@@ -25,9 +25,21 @@ def test_pytorch2onnx_exports_and_verifies_on_random_inputs_and_an_image(tmp_pat
     assert 'classifier, input 32x32, weights: random (no checkpoint)' in text
     assert 'inputs input[batchx3x32x32]; outputs scores[batchx5]' in text
     for label in ('random input, batch 1', 'random input, batch 3', f'real image (--image {image}, resized to 32x32)'):
-        diff = re.search(rf'on {re.escape(label)}: ([\d.e+-]+) \(scores\)', text)
-        assert diff and float(diff.group(1)) <= 1e-4, text
-    assert 'verification passed' in text and osp.isfile(out)
+        diff = re.search(rf'on {re.escape(label)}: ([\d.e+-]+) \(scores, values up to ([\d.e+-]+)\)', text)
+        assert diff and float(diff.group(1)) <= 1e-4 and 0 < float(diff.group(2)) <= 1, text
+    assert 'verification passed: every element has |Δ| <= 0.0001 + 0.0001 * |PyTorch|' in text and osp.isfile(out)
+
+
+def test_pytorch2onnx_fails_verification_beyond_the_tolerance(tmp_path, capsys):
+    out = str(tmp_path / 'cls.onnx')
+    with pytest.raises(SystemExit) as exit_info:
+        import_tool('deployment/pytorch2onnx.py').main(
+            [CLS_DEMO, '--out', out, '--shape', '32', '--verify', '--atol', '1e-30', '--rtol', '0'])
+    text = capsys.readouterr().out
+    assert exit_info.value.code == 1
+    assert '** above atol + rtol * |PyTorch| **' in text
+    assert 'verification FAILED: not every element has |Δ| <= 1e-30 + 0 * |PyTorch|' in text, text
+    assert osp.isfile(out)  # the exported file is kept for inspection
 
 
 def test_pytorch2onnx_names_the_module_that_cannot_be_exported(tmp_path):
@@ -51,7 +63,10 @@ def test_pytorch2onnx_checks_its_arguments(tmp_path, capsys):
     tool = import_tool('deployment/pytorch2onnx.py')
     for argv, message in (([CLS_DEMO, '--out', 'x.onnx', '--shape', '1', '2', '3'], '--shape takes H W'),
                           ([CLS_DEMO, '--out', str(tmp_path / 'no' / 'x.onnx')], '--out: directory does not exist'),
-                          ([CLS_DEMO, '--out', 'x.onnx', '--image', 'nope.png'], '--image: file not found')):
+                          ([CLS_DEMO, '--out', 'x.onnx', '--image', 'nope.png'], '--image: file not found'),
+                          ([CLS_DEMO, '--out', 'x.onnx', '--atol', '-1'], '--atol must be >= 0, got -1.0'),
+                          ([CLS_DEMO, '--out', 'x.onnx', '--atol', '0', '--rtol', '0'],
+                           '--atol and --rtol cannot both be 0')):
         with pytest.raises(SystemExit):
             tool.parse_args(argv)
         assert message in capsys.readouterr().err

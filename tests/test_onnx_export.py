@@ -108,3 +108,43 @@ model = dict(backbone=dict(_delete_=True, type='mmdet.ResNet', depth=50, base_ch
     with pytest.raises(ExportError, match=r"module 'backbone\.layer2\.0\.conv2' \(ModulatedDeformConv2dPack\)"
                                           r'.*mmcv::MMCVModulatedDeformConv2d'):
         export_onnx(module, str(tmp_path / 'x.onnx'), (64, 64))
+
+
+class _FixedOutputs(torch.nn.Module):
+    """Stands for an exported wrapper: returns fixed tensors, whatever the input."""
+    output_names = ['small', 'large']
+
+    def __init__(self, outputs):
+        super().__init__()
+        self.outputs = outputs
+
+    def forward(self, inputs):
+        return self.outputs
+
+
+class _PerturbedSession:
+    """Stands for an ONNX Runtime session: the PyTorch outputs plus fixed errors."""
+
+    def __init__(self, outputs, errors):
+        self.results = [(o + e).numpy() for o, e in zip(outputs, errors)]
+
+    def run(self, names, feeds):
+        return self.results
+
+
+@pytest.mark.parametrize('atol,rtol', [(1e-4, 1e-4), (1e-4, 0.0), (0.0, 1e-3)])
+def test_onnx_errors_are_numpy_allclose_with_the_largest_value(atol, rtol):
+    import numpy as np
+    from mmsda.deployment import onnx_errors
+    generator = torch.Generator().manual_seed(0)
+    outputs = [torch.randn(3, 5, generator=generator), 30 * torch.randn(3, 5, generator=generator)]
+    for scale in (1e-6, 5e-5, 2e-4, 3e-3):
+        errors = [scale * torch.randn(3, 5, generator=generator) for _ in outputs]
+        result = onnx_errors(_FixedOutputs(outputs), _PerturbedSession(outputs, errors), torch.zeros(1), atol, rtol)
+        for (name, (diff, largest, ratio)), o, e in zip(result.items(), outputs, errors):
+            got = (o + e).numpy()
+            assert diff == pytest.approx(float(np.abs(got - o.numpy()).max()), rel=1e-6), name
+            assert largest == pytest.approx(float(o.abs().max())), name
+            assert (ratio <= 1) == np.allclose(got, o.numpy(), rtol=rtol, atol=atol), (name, scale, ratio)
+    with pytest.raises(ValueError, match='atol and rtol must be >= 0 and not both 0'):
+        onnx_errors(_FixedOutputs(outputs), _PerturbedSession(outputs, outputs), torch.zeros(1), 0.0, 0.0)

@@ -5,7 +5,7 @@ import re
 import sys
 import tempfile
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -144,15 +144,40 @@ def run_onnx(session, inputs: torch.Tensor) -> List[np.ndarray]:
     return session.run(None, {INPUT_NAME: inputs.detach().cpu().numpy()})
 
 
-def max_abs_diff(module: nn.Module, session, inputs: torch.Tensor) -> Dict[str, float]:
-    """Max |ONNX Runtime − PyTorch| per output on the same inputs (PyTorch with autograd off)."""
+def onnx_errors(module: nn.Module, session, inputs: torch.Tensor, atol: float = 1e-4,
+                rtol: float = 1e-4) -> Dict[str, Tuple[float, float, float]]:
+    """Per output, ONNX Runtime against PyTorch (autograd off) on the same inputs.
+
+    Args:
+        module (nn.Module): the exported wrapper (``build_export_model``).
+        session: an ONNX Runtime session of its file (``ort_session``).
+        inputs (Tensor): B×3×H×W input.
+        atol (float): absolute tolerance.
+        rtol (float): tolerance relative to |PyTorch|, element by element.
+
+    Returns:
+        dict: output name -> (max |Δ|, max |PyTorch|, max over elements of |Δ| / (atol + rtol·|PyTorch|)).
+        The last is ≤ 1 exactly when ``numpy.allclose(onnx, pytorch, rtol, atol)`` holds: float32
+        rounding grows with the values' magnitude, so large logits or features need the relative term.
+    """
+    if atol < 0 or rtol < 0 or atol + rtol == 0:
+        raise ValueError(f'atol and rtol must be >= 0 and not both 0, got atol={atol}, rtol={rtol}')
     with torch.no_grad():
         expected = module(inputs)
     if not isinstance(expected, (tuple, list)):
         expected = (expected, )
     names = list(getattr(module, 'output_names', [f'output{i}' for i in range(len(expected))]))
     got = run_onnx(session, inputs)
+    errors = {}
     for name, a, e in zip(names, got, expected):
         if tuple(a.shape) != tuple(e.shape):
             raise ExportError(f'output {name}: ONNX Runtime gives shape {tuple(a.shape)}, PyTorch {tuple(e.shape)}')
-    return {name: float(np.abs(a - e.numpy()).max()) for name, a, e in zip(names, got, expected)}
+        e = e.numpy().astype(np.float64)
+        delta = np.abs(a.astype(np.float64) - e)
+        errors[name] = (float(delta.max()), float(np.abs(e).max()), float((delta / (atol + rtol * np.abs(e))).max()))
+    return errors
+
+
+def max_abs_diff(module: nn.Module, session, inputs: torch.Tensor) -> Dict[str, float]:
+    """Max |ONNX Runtime − PyTorch| per output on the same inputs (PyTorch with autograd off)."""
+    return {name: err[0] for name, err in onnx_errors(module, session, inputs).items()}
