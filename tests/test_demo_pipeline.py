@@ -182,3 +182,43 @@ def test_benchmark_train_iter_times_both_demo_detectors(tmp_path, capsys):
     assert lines[0] == '2 images per iteration, 1 rounds, 1 threads'
     assert lines[1].startswith(scratch) and lines[1].endswith('ratio to the first 1.000')
     assert lines[2].startswith(DET_DEMO) and 's/iter' in lines[2]
+
+
+def test_run_demo_seed_trains_both_models_with_it_in_work_dirs_of_their_own(monkeypatch, capsys):
+    """``--seed N``: every tool gets the seed and the seed's work dir, the detector the seed's classifier."""
+    sys.path.insert(0, os.path.join(REPO, 'tools'))
+    import run_demo
+    import train as train_tool
+    from _runner_utils import load_config
+
+    commands = []
+    monkeypatch.setattr(run_demo, 'run_step', lambda name, cmd, log_path=None: commands.append(cmd) or ('', 0.0))
+    isfile = os.path.isfile  # nothing trained yet, whatever an earlier demo run left in work_dirs/
+    monkeypatch.setattr(os.path, 'isfile', lambda path: 'work_dirs' not in str(path) and isfile(path))
+    with pytest.raises(SystemExit, match='printed no value'):  # the stubbed test step printed no metrics
+        run_demo.main(['--seed', '3'])
+    assert 'summary (seed 3)' in capsys.readouterr().out
+
+    cls_dir = './work_dirs/sda-resnet26-tiny_1xb32_shapes-cls-seed3'
+    det_dir = './work_dirs/mask-rcnn_sda-r26-tiny_fpn_shapes-ft-seed3'
+    cls_train, det_train, test, cls_curves, det_curves = commands
+    assert test[1] == 'tools/test.py' and test[3] == f'{det_dir}/epoch_5.pth'
+    assert cls_curves[2] == cls_dir and det_curves[2] == det_dir
+    for cmd, work_dir in ((cls_train, cls_dir), (det_train, det_dir), (test, det_dir)):
+        assert cmd[cmd.index('--work-dir') + 1] == work_dir
+    # what tools/train.py makes of the commands: seed 3 and, for the detector, the seed's classifier
+    cls_args, det_args = train_tool.parse_args(cls_train[2:]), train_tool.parse_args(det_train[2:])
+    assert (cls_args.work_dir, det_args.work_dir) == (cls_dir, det_dir)
+    cls_cfg = load_config(os.path.join(REPO, cls_args.config), cls_args.cfg_options)
+    det_cfg = load_config(os.path.join(REPO, det_args.config), det_args.cfg_options)
+    assert cls_cfg.randomness.seed == det_cfg.randomness.seed == 3
+    assert det_cfg.model.backbone.init_cfg == dict(
+        type='Pretrained', checkpoint=f'{cls_dir}/epoch_{cls_cfg.train_cfg.max_epochs}.pth', prefix='backbone.')
+
+
+def test_run_demo_rejects_a_negative_seed(capsys):
+    sys.path.insert(0, os.path.join(REPO, 'tools'))
+    import run_demo
+    with pytest.raises(SystemExit):
+        run_demo.parse_args(['--seed', '-1'])
+    assert '--seed must be >= 0, got -1' in capsys.readouterr().err

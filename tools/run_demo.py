@@ -19,6 +19,10 @@ Safe to re-run: a training step whose last checkpoint exists is reused (a detect
 classifier checkpoint is retrained, and says so), an interrupted one is resumed from its last
 checkpoint, and ``--force`` retrains both (their work dirs are kept; the old checkpoints are
 overwritten epoch by epoch). On failure it stops with the failing step's name.
+
+``--seed N`` runs the whole demo again with ``randomness.seed=N`` in work dirs of its own
+(``work_dirs/<config name>-seed<N>``, the detector initialised from that classifier), to see how much
+the results vary from run to run.
 """
 import argparse
 import os
@@ -40,23 +44,53 @@ class StepFailed(RuntimeError):
     """A demo step failed; the message names the step."""
 
 
-def config_facts(path):
+def config_facts(path, work_dir=None, cfg_options=None):
     """Work dir, last checkpoint and (for the detector) the pretrained checkpoint of a config.
 
     Args:
         path (str): config file, relative to the repository.
+        work_dir (str, optional): the ``--work-dir`` the step's tools get.
+        cfg_options (dict, optional): the ``--cfg-options`` the step's tools get.
 
     Returns:
-        dict: ``work_dir``, ``last_ckpt`` and ``pretrained`` (None if the backbone has none).
+        dict: ``work_dir``, ``last_ckpt``, ``pretrained`` (None if the backbone has none) and
+        ``args``: the extra ``tools/train.py`` / ``tools/test.py`` arguments that give this config.
     """
     sys.path.insert(0, osp.join(REPO, 'tools'))
     from _runner_utils import apply_common_args, load_config
-    cfg = load_config(osp.join(REPO, path))
-    apply_common_args(cfg, path)
+    cfg = load_config(osp.join(REPO, path), cfg_options)
+    apply_common_args(cfg, path, work_dir)
     init_cfg = cfg.model.get('backbone', {}).get('init_cfg') or {}
+    args = ['--work-dir', work_dir] if work_dir else []
+    if cfg_options:
+        args += ['--cfg-options'] + [f'{key}={value}' for key, value in cfg_options.items()]
     return dict(work_dir=cfg.work_dir,
                 last_ckpt=osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth'),
-                pretrained=init_cfg.get('checkpoint'))
+                pretrained=init_cfg.get('checkpoint'), args=args)
+
+
+def step_facts(cls_config, det_config, seed=None):
+    """Both steps' facts; with a seed, both train with it in work dirs of their own.
+
+    Args:
+        cls_config (str): classifier config.
+        det_config (str): detector config.
+        seed (int, optional): ``randomness.seed`` for both runs; their work dirs get a ``-seed<N>``
+            suffix and the detector loads that classifier's last checkpoint.
+
+    Returns:
+        tuple[dict, dict]: :func:`config_facts` of the classifier and of the detector.
+    """
+    if seed is None:
+        return config_facts(cls_config), config_facts(det_config)
+
+    def work_dir(config):
+        return osp.join('./work_dirs', f'{osp.splitext(osp.basename(config))[0]}-seed{seed}')
+
+    cls = config_facts(cls_config, work_dir(cls_config), {'randomness.seed': seed})
+    det = config_facts(det_config, work_dir(det_config),
+                       {'randomness.seed': seed, 'model.backbone.init_cfg.checkpoint': cls['last_ckpt']})
+    return cls, det
 
 
 def run_step(name, cmd, log_path=None):
@@ -112,7 +146,7 @@ def train_step(name, config, facts, force, stale_reason=None):
     elif osp.isfile(osp.join(REPO, facts['work_dir'], 'last_checkpoint')):
         print(f'\n[demo: {name}] an interrupted run is in {facts["work_dir"]}: resuming it')
         cmd.append('--resume')
-    return run_step(name, cmd)[1]
+    return run_step(name, cmd + facts['args'])[1]
 
 
 def parse_coco(output):
@@ -143,7 +177,13 @@ def parse_args(argv=None):
     parser.add_argument('--force', action='store_true', help='retrain both models')
     parser.add_argument('--show-dir', default='demo_vis',
                         help='where tools/test.py draws predictions (inside its timestamped run dir)')
-    return parser.parse_args(argv)
+    parser.add_argument('--seed', type=int, default=None,
+                        help='train both models with this randomness.seed instead of the configs\' one, '
+                        'in work dirs of their own (work_dirs/<config name>-seed<N>)')
+    args = parser.parse_args(argv)
+    if args.seed is not None and args.seed < 0:
+        parser.error(f'--seed must be >= 0, got {args.seed}')
+    return args
 
 
 def main(argv=None):
@@ -152,7 +192,7 @@ def main(argv=None):
     total_start = time.time()
     times = {}
     try:
-        cls, det = config_facts(args.cls_config), config_facts(args.det_config)
+        cls, det = step_facts(args.cls_config, args.det_config, args.seed)
         if osp.normpath(det['pretrained'] or '') != osp.normpath(cls['last_ckpt']):
             raise StepFailed(f'{args.det_config}: model.backbone.init_cfg.checkpoint is '
                              f'{det["pretrained"]!r}, expected the classifier\'s last checkpoint '
@@ -165,8 +205,8 @@ def main(argv=None):
         times['detector'] = train_step('detector', args.det_config, det, args.force, stale)
         test_log = osp.join(det['work_dir'], 'demo_test.log')
         output, times['test'] = run_step(
-            'test', [py, 'tools/test.py', args.det_config, det['last_ckpt'], '--show-dir', args.show_dir],
-            log_path=osp.join(REPO, test_log))
+            'test', [py, 'tools/test.py', args.det_config, det['last_ckpt'], '--show-dir', args.show_dir]
+            + det['args'], log_path=osp.join(REPO, test_log))
         curves = {}
         for name, facts in (('classifier', cls), ('detector', det)):
             out = osp.join(facts['work_dir'], 'curves.png')
@@ -179,7 +219,7 @@ def main(argv=None):
     metrics = parse_coco(output)
     missing = [k for k in COCO_KEYS if k not in metrics]
     accuracy = last_accuracy(cls['work_dir'])
-    print('\n[demo] summary')
+    print('\n[demo] summary' + ('' if args.seed is None else f' (seed {args.seed})'))
     for step, seconds in times.items():
         print(f'  {step:<10} {seconds:6.0f} s' + ('  (reused)' if seconds == 0 else ''))
     print(f'  total      {time.time() - total_start:6.0f} s')
