@@ -51,12 +51,23 @@ def add_custom_hook(cfg, hook):
 
 def run(runner_method):
     """Run ``runner.train`` / ``runner.test``; a bad checkpoint or a non-finite loss ends the process
-    with its message (which names the file, or the iteration and the loss terms) instead of a traceback."""
+    with its message (which names the file, or the iteration and the loss terms) instead of a traceback.
+
+    After a successful distributed run the default process group is destroyed (on every rank, as they
+    all finish the same run): left to the interpreter's exit, gloo's threads can abort the process
+    ("terminate called without an active exception", SIGABRT; pytorch/pytorch#190489), which
+    ``tools/dist_train.sh`` then reports as a failed run although training finished. After a failure it
+    is left alone: a collective call with a rank that is gone would hang.
+    """
     from mmsda.engine import CheckpointError
     try:
-        return runner_method()
+        result = runner_method()
     except (CheckpointError, FloatingPointError) as err:
         raise SystemExit(f'error: {err}') from None
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+    return result
 
 
 def build_runner(cfg):
