@@ -1,4 +1,5 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: config loading, scope checks, runner building."""
+import gc
 import os.path as osp
 
 from mmengine.config import Config
@@ -53,21 +54,31 @@ def run(runner_method):
     """Run ``runner.train`` / ``runner.test``; a bad checkpoint or a non-finite loss ends the process
     with its message (which names the file, or the iteration and the loss terms) instead of a traceback.
 
-    After a successful distributed run the default process group is destroyed (on every rank, as they
-    all finish the same run): left to the interpreter's exit, gloo's threads can abort the process
-    ("terminate called without an active exception", SIGABRT; pytorch/pytorch#190489), which
-    ``tools/dist_train.sh`` then reports as a failed run although training finished. After a failure it
-    is left alone: a collective call with a rank that is gone would hang.
+    A successful distributed run then ends its process group while the interpreter is fully alive:
+    the runner lets go of its (distributed-data-parallel) model, which holds the group, and the group
+    is destroyed on every rank (they all finish the same run). Left to the interpreter's exit, gloo's
+    worker threads sometimes abort a finished rank ("terminate called without an active exception",
+    SIGABRT; pytorch/pytorch#190489), and ``tools/dist_train.sh`` reports a failed run although training
+    finished. After a failure the group is left alone: a collective call with a rank that is gone would
+    hang.
+
+    Args:
+        runner_method (callable): ``runner.train`` or ``runner.test`` of an mmengine ``Runner``.
     """
     from mmsda.engine import CheckpointError
     try:
-        result = runner_method()
+        runner_method()  # Runner.train returns the model: not kept, see above
     except (CheckpointError, FloatingPointError) as err:
         raise SystemExit(f'error: {err}') from None
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
+        runner = getattr(runner_method, '__self__', None)
+        del runner_method
+        if runner is not None:
+            runner.model = None
+        del runner
+        gc.collect()
         dist.destroy_process_group()
-    return result
 
 
 def build_runner(cfg):
