@@ -1,7 +1,6 @@
 """``tools/_runner_utils.run``: how ``tools/train.py`` / ``tools/test.py`` end a (distributed) run."""
 import os
 import sys
-
 import weakref
 
 import pytest

@@ -73,10 +73,8 @@ def run(runner_method):
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
         runner = getattr(runner_method, '__self__', None)
-        del runner_method
         if runner is not None:
             runner.model = None
-        del runner
         gc.collect()
         dist.destroy_process_group()
 
